@@ -1,0 +1,31 @@
+"""Celery: Redis when REDIS_URL is set, otherwise tasks run in-process.
+
+The beat schedule lives here in code (django-celery-beat does not support
+Django 6.1). `manage.py run_local_beat` runs the same schedule without a broker.
+"""
+
+import environ
+
+env = environ.Env()
+_redis_url = env("REDIS_URL", default="")
+
+CELERY_BROKER_URL = _redis_url or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not _redis_url
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_TASK_DEFAULT_QUEUE = "omc"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish must not hang a web request when Redis is down: the outbox relay retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TIMEZONE = "UTC"
+
+CELERY_BEAT_SCHEDULE = {
+    "handoffs-scan-overdue": {"task": "orders.tasks.handoffs_scan_overdue", "schedule": 60.0},
+    "outbox-relay": {"task": "orders.tasks.outbox_relay", "schedule": 60.0},
+}

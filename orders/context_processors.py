@@ -1,0 +1,28 @@
+from django.urls import reverse
+
+from . import selectors
+from .roles import user_departments, user_roles
+
+
+def navigation(request):
+    """Navigation by role, the user's departments and their open alert count, on every page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = user_roles(user)
+    items = []
+    if roles:
+        items += [
+            ("Orders", reverse("orders:order_list")),
+            ("My queue", reverse("orders:handoff_queue")),
+            ("Alerts", reverse("orders:alert_list")),
+            ("API docs", reverse("api-docs")),
+        ]
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    return {
+        "nav_items": items,
+        "nav_roles": sorted(role.label for role in roles),
+        "nav_departments": sorted(dept.label for dept in user_departments(user)),
+        "nav_alert_count": selectors.alerts_open_count(user=user) if roles else 0,
+    }

@@ -1,0 +1,5 @@
+"""The hub's own outbox handlers (step apps register theirs in their AppConfig.ready)."""
+
+from . import outbox, services
+
+outbox.register(services.TOPIC_HANDOFF_OPENED, services.handoff_notify_receiver)

@@ -1,0 +1,311 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from .roles import Department, Role
+from .states import OrderStatus, Step
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+ZERO = Decimal("0")
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "Euro"
+    USD = "USD", "US dollar"
+    GBP = "GBP", "Pound sterling"
+    VND = "VND", "Vietnamese dong"
+    IDR = "IDR", "Indonesian rupiah"
+    THB = "THB", "Thai baht"
+    TWD = "TWD", "New Taiwan dollar"
+
+
+class Customer(models.Model):
+    class Tier(models.TextChoices):
+        STRATEGIC = "strategic", "Strategic"
+        KEY = "key", "Key account"
+        STANDARD = "standard", "Standard"
+        OCCASIONAL = "occasional", "Occasional"
+
+    class InvoiceGrouping(models.TextChoices):
+        PER_SHIPMENT = "per_shipment", "One invoice per shipment"
+        MONTHLY = "monthly", "Consolidated per month"
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.STANDARD)
+    credit_limit = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    sales_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    # Billing preferences, honoured by billing and the documents the customer receives.
+    invoice_grouping = models.CharField(
+        max_length=20, choices=InvoiceGrouping.choices, default=InvoiceGrouping.PER_SHIPMENT
+    )
+    po_required = models.BooleanField(default=False)
+    hide_prices_on_documents = models.BooleanField(
+        default=False, help_text="Prices are hidden on documents sent to a third party."
+    )
+    document_language = models.CharField(max_length=10, default="en")
+    billing_email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["sales_rep", "active"])]
+        constraints = [models.CheckConstraint(condition=Q(credit_limit__gte=0), name="customer_credit_limit_gte_0")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    family = models.CharField(max_length=80, blank=True)
+    unit = models.CharField(max_length=10, default="pcs")
+    standard_cost = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
+    list_price = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sku"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["family"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(standard_cost__gte=0), name="product_standard_cost_gte_0"),
+            models.CheckConstraint(condition=Q(list_price__gte=0), name="product_list_price_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} {self.name}"
+
+
+class Site(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class DepartmentSetting(models.Model):
+    """Who manages a department: escalated alerts go to them."""
+
+    department = models.CharField(max_length=30, choices=Department.choices, unique=True)
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    manager_email = models.EmailField(blank=True, help_text="Used when no manager user is set.")
+
+    def __str__(self):
+        return self.get_department_display()
+
+
+class StepServiceLevel(models.Model):
+    """How long the receiving department may hold an order in a status before its hand-off is overdue."""
+
+    status = models.CharField(max_length=30, choices=OrderStatus.choices, unique=True)
+    hours = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.1"))])
+
+    class Meta:
+        ordering = ["status"]
+
+    def __str__(self):
+        return f"{self.get_status_display()}: {self.hours} h"
+
+
+class NumberSequence(models.Model):
+    """Gap-free counters for human-readable numbers (orders now, invoices later)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}={self.last_value}"
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=30, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer_po = models.CharField("customer PO", max_length=60, blank=True)
+    requested_date = models.DateField(null=True, blank=True)
+    promised_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    # Written only by orders.services.order_transition (a test enforces it).
+    status = models.CharField(max_length=30, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
+    owner_department = models.CharField(max_length=30, choices=Department.choices, default=Department.SALES)
+    status_changed_at = models.DateTimeField()
+    priority_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    hold_reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["owner_department", "status"]),
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["-created_at", "-id"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity_ordered = models.DecimalField(**QUANTITY)
+    quantity_reserved = models.DecimalField(**QUANTITY, default=ZERO)
+    quantity_shipped = models.DecimalField(**QUANTITY, default=ZERO)
+    quantity_invoiced = models.DecimalField(**QUANTITY, default=ZERO)
+    quantity_returned = models.DecimalField(**QUANTITY, default=ZERO)
+    unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["order", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="orderline_unique_line_no"),
+            models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="orderline_ordered_gt_0"),
+            models.CheckConstraint(
+                condition=Q(quantity_reserved__gte=0, quantity_shipped__gte=0, quantity_invoiced__gte=0,
+                            quantity_returned__gte=0),
+                name="orderline_quantities_gte_0",
+            ),
+            models.CheckConstraint(condition=Q(quantity_shipped__lte=F("quantity_ordered")),
+                                   name="orderline_shipped_lte_ordered"),
+            models.CheckConstraint(condition=Q(quantity_invoiced__lte=F("quantity_shipped")),
+                                   name="orderline_invoiced_lte_shipped"),
+            models.CheckConstraint(condition=Q(quantity_returned__lte=F("quantity_shipped")),
+                                   name="orderline_returned_lte_shipped"),
+            models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                                   name="orderline_discount_0_100"),
+            models.CheckConstraint(condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0),
+                                   name="orderline_unit_price_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}/{self.line_no}"
+
+
+class OrderEvent(models.Model):
+    """One row per status change (and the order's creation): the audit trail and the journey."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=30, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=OrderStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(max_length=30, choices=Role.choices, blank=True)
+    department = models.CharField(max_length=30, choices=Department.choices, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"]), models.Index(fields=["to_status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class Handoff(models.Model):
+    """An order passed from one department to another, timed against the step's service level."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="handoffs")
+    from_department = models.CharField(max_length=30, choices=Department.choices)
+    to_department = models.CharField(max_length=30, choices=Department.choices)
+    status = models.CharField(max_length=30, choices=OrderStatus.choices, help_text="Order status it waits in.")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    opened_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    escalate_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order"], condition=Q(closed_at__isnull=True),
+                                    name="handoff_one_open_per_order"),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="handoff_open_due"),
+            models.Index(fields=["to_department", "opened_at"]),
+            models.Index(fields=["order", "opened_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_department} -> {self.to_department}"
+
+
+class Alert(models.Model):
+    class Level(models.TextChoices):
+        OVERDUE = "overdue", "Overdue"
+        ESCALATED = "escalated", "Escalated to the manager"
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="alerts")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="alerts")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    department = models.CharField(max_length=30, choices=Department.choices)
+    raised_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["handoff", "level"], name="alert_one_per_handoff_level")]
+        indexes = [
+            models.Index(fields=["department", "raised_at"], condition=Q(resolved_at__isnull=True),
+                         name="alert_open_by_department"),
+            models.Index(fields=["raised_at"], condition=Q(emailed_at__isnull=True), name="alert_unsent"),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.order_id}"
+
+
+class OutboxMessage(models.Model):
+    """Work for another department, written in the same transaction as the change that causes it.
+
+    The row is the truth: it is published to Celery after commit, re-published by
+    the relay if that failed, and processed at most once (processed_at).
+    """
+
+    topic = models.CharField(max_length=60)
+    order = models.ForeignKey(Order, null=True, on_delete=models.CASCADE, related_name="+")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatch_attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(processed_at__isnull=True), name="outbox_unprocessed"),
+        ]
+
+    def __str__(self):
+        return f"{self.topic} #{self.pk}"

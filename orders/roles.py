@@ -1,0 +1,68 @@
+"""Roles (one Django group each) and the departments they work in."""
+
+from django.db import models
+
+
+class Department(models.TextChoices):
+    SALES = "sales", "Sales"
+    MARKETING = "marketing", "Marketing"
+    ENGINEERING = "engineering", "Engineering / Finance estimating"
+    CUSTOMER_SERVICE = "customer_service", "Customer service"
+    MANAGEMENT = "management", "Senior management"
+    OPERATIONS = "operations", "Operations"
+    LOGISTICS = "logistics", "Logistics"
+    FINANCE = "finance", "Finance"
+    SERVICE = "service", "Service"
+
+
+class Role(models.TextChoices):
+    SALES_REP = "sales_rep", "Sales rep"
+    DEMAND_PLANNER = "demand_planner", "Demand planner"
+    ESTIMATOR = "estimator", "Estimator"
+    CUSTOMER_SERVICE = "customer_service", "Customer service"
+    REVIEW_BOARD = "review_board", "Order review board"
+    SCHEDULER = "scheduler", "Production scheduler"
+    WAREHOUSE = "warehouse", "Warehouse"
+    FINANCE = "finance", "Finance"
+    FIELD_SERVICE = "field_service", "Field service"
+    EXECUTIVE = "executive", "Executive"
+
+
+ROLE_DEPARTMENT = {
+    Role.SALES_REP: Department.SALES,
+    Role.DEMAND_PLANNER: Department.MARKETING,
+    Role.ESTIMATOR: Department.ENGINEERING,
+    Role.CUSTOMER_SERVICE: Department.CUSTOMER_SERVICE,
+    Role.REVIEW_BOARD: Department.MANAGEMENT,
+    Role.SCHEDULER: Department.OPERATIONS,
+    Role.WAREHOUSE: Department.LOGISTICS,
+    Role.FINANCE: Department.FINANCE,
+    Role.FIELD_SERVICE: Department.SERVICE,
+    Role.EXECUTIVE: Department.MANAGEMENT,
+}
+
+ALL_ROLES = frozenset(Role)
+# Who may create and edit master data (customers, products) and draft orders.
+CUSTOMER_EDITORS = frozenset({Role.SALES_REP, Role.CUSTOMER_SERVICE, Role.FINANCE})
+PRODUCT_EDITORS = frozenset({Role.ESTIMATOR})
+ORDER_CREATORS = frozenset({Role.SALES_REP, Role.CUSTOMER_SERVICE})
+
+
+def user_roles(user) -> frozenset[Role]:
+    """The roles a user holds, from their groups; cached on the user object."""
+    if not user or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_omc_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        user._omc_roles = cached
+    return cached
+
+
+def user_has_role(user, roles) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def user_departments(user) -> frozenset[Department]:
+    return frozenset(ROLE_DEPARTMENT[role] for role in user_roles(user))

@@ -1,0 +1,168 @@
+"""Every read of the shared order records that is more than a .get()."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, Product
+from .roles import Department, user_departments
+from .states import OWNER_DEPARTMENT, STATUS_STEP, OrderStatus, Step
+
+
+def _overdue_handoffs(now) -> QuerySet:
+    return Handoff.objects.filter(order=OuterRef("pk"), closed_at__isnull=True, due_at__lte=now)
+
+
+def order_list(
+    *,
+    status: str | None = None,
+    customer_id: int | None = None,
+    owner_department: str | None = None,
+    overdue: bool | None = None,
+    search: str | None = None,
+) -> QuerySet:
+    """Orders newest first, with their customer and an `is_overdue` flag (an open hand-off past due)."""
+    now = timezone.now()
+    qs = Order.objects.select_related("customer").annotate(is_overdue=Exists(_overdue_handoffs(now)))
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if owner_department:
+        qs = qs.filter(owner_department=owner_department)
+    if overdue is True:
+        qs = qs.filter(is_overdue=True)
+    elif overdue is False:
+        qs = qs.filter(is_overdue=False)
+    if search:
+        search = search.strip()
+        qs = qs.filter(
+            Q(number__icontains=search) | Q(customer_po__icontains=search) | Q(customer__name__icontains=search)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def order_detail(*, order_id: int) -> Order:
+    """One order with its lines, events, hand-offs and alerts loaded in a fixed number of queries."""
+    now = timezone.now()
+    return (
+        Order.objects.select_related("customer", "site", "created_by")
+        .annotate(is_overdue=Exists(_overdue_handoffs(now)))
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("line_no")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch("handoffs", queryset=Handoff.objects.select_related("acknowledged_by").order_by("opened_at", "id")),
+            Prefetch("alerts", queryset=Alert.objects.order_by("-raised_at", "-id")),
+        )
+        .get(pk=order_id)
+    )
+
+
+def customer_list(*, search: str | None = None) -> QuerySet:
+    qs = Customer.objects.select_related("sales_rep").order_by("name", "id")
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return qs
+
+
+def product_list(*, search: str | None = None) -> QuerySet:
+    qs = Product.objects.order_by("sku")
+    if search:
+        qs = qs.filter(Q(sku__icontains=search) | Q(name__icontains=search))
+    return qs
+
+
+def handoff_queue(*, departments) -> QuerySet:
+    """Open hand-offs addressed to the given departments, most overdue first."""
+    return (
+        Handoff.objects.filter(closed_at__isnull=True, to_department__in=list(departments))
+        .select_related("order", "order__customer")
+        .order_by("due_at", "id")
+    )
+
+
+def alerts_open_count(*, user) -> int:
+    departments = user_departments(user)
+    if not departments:
+        return 0
+    return Alert.objects.filter(resolved_at__isnull=True, department__in=list(departments)).count()
+
+
+def alerts_open(*, departments) -> QuerySet:
+    return (
+        Alert.objects.filter(resolved_at__isnull=True, department__in=list(departments))
+        .select_related("order", "handoff")
+        .order_by("-raised_at", "-id")
+    )
+
+
+def order_counts_by_status() -> dict[str, int]:
+    rows = Order.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+# --- the order journey ---------------------------------------------------------------------
+
+
+@dataclass
+class JourneyStay:
+    status: str
+    status_label: str
+    department: str
+    entered_at: datetime
+    left_at: datetime | None
+    entered_by: str
+    note: str
+
+    @property
+    def waited(self) -> timedelta:
+        return (self.left_at or timezone.now()) - self.entered_at
+
+
+@dataclass
+class JourneyStep:
+    step: str
+    label: str
+    stays: list[JourneyStay] = field(default_factory=list)
+    handoffs: list[Handoff] = field(default_factory=list)
+    current: bool = False
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.stays)
+
+    @property
+    def waited(self) -> timedelta:
+        return sum((stay.waited for stay in self.stays), timedelta())
+
+    @property
+    def departments(self) -> list[str]:
+        return sorted({Department(stay.department).label for stay in self.stays})
+
+
+def order_journey(*, order: Order) -> list[JourneyStep]:
+    """The ten steps as a timeline: for each, the statuses the order sat in, who held it,
+    when, how long it waited, and the hand-offs into it. Uses the prefetched events and
+    hand-offs of `order_detail`."""
+    steps = {step.value: JourneyStep(step=step.value, label=step.label) for step in Step}
+    events = list(order.events.all())
+    for index, event in enumerate(events):
+        left_at = events[index + 1].created_at if index + 1 < len(events) else None
+        status = OrderStatus(event.to_status)
+        who = event.actor.get_full_name() or event.actor.username if event.actor else "system"
+        stay = JourneyStay(
+            status=status.value,
+            status_label=status.label,
+            department=OWNER_DEPARTMENT[status].value,
+            entered_at=event.created_at,
+            left_at=left_at,
+            entered_by=who,
+            note=event.note,
+        )
+        steps[STATUS_STEP[status]].stays.append(stay)
+    for handoff in order.handoffs.all():
+        steps[handoff.step].handoffs.append(handoff)
+    steps[STATUS_STEP[OrderStatus(order.status)]].current = True
+    return list(steps.values())

@@ -1,0 +1,445 @@
+"""Every write to the shared order records.
+
+`order_transition` is the only function that changes `Order.status`.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import guards, outbox
+from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
+from .models import (
+    Alert,
+    Customer,
+    DepartmentSetting,
+    Handoff,
+    NumberSequence,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OutboxMessage,
+    StepServiceLevel,
+)
+from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
+from .states import FINAL_STATUSES, OWNER_DEPARTMENT, STATUS_STEP, TRANSITIONS, OrderStatus, transitions_from
+
+logger = logging.getLogger(__name__)
+
+TOPIC_HANDOFF_OPENED = "handoff.opened"
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def number_reserve(*, name: str, count: int = 1) -> int:
+    """Reserve `count` consecutive numbers of a sequence; returns the first. Gap-free while
+    the calling transaction commits (the counter row is locked until then)."""
+    with transaction.atomic():
+        seq, _ = NumberSequence.objects.select_for_update().get_or_create(name=name)
+        first = seq.last_value + 1
+        seq.last_value += count
+        seq.save(update_fields=["last_value"])
+    return first
+
+
+def order_number_format(value: int) -> str:
+    return f"SO-{value:07d}"
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+def order_create(
+    *,
+    customer: Customer,
+    lines: list[dict],
+    created_by,
+    customer_po: str = "",
+    requested_date=None,
+    site=None,
+) -> Order:
+    """Create a draft order with its lines and its creation event.
+
+    Each line is {"product": Product, "quantity": Decimal, optional "unit_price",
+    "discount_percent"}; the price defaults to the product's list price. The order
+    takes the customer's currency. Raises ValidationFailed for an inactive customer
+    or product (the API validates shapes before calling this).
+    """
+    if not customer.active:
+        raise ValidationFailed("The customer is inactive.", field_errors={"customer": ["This customer is inactive."]})
+    inactive = [line["product"].sku for line in lines if not line["product"].active]
+    if inactive:
+        raise ValidationFailed(
+            "Inactive products.", field_errors={"lines": [f"Inactive products: {', '.join(inactive)}."]}
+        )
+    now = timezone.now()
+    role = _first_role(created_by)
+    with transaction.atomic():
+        number = order_number_format(number_reserve(name="order"))
+        order = Order.objects.create(
+            number=number,
+            customer=customer,
+            customer_po=customer_po,
+            requested_date=requested_date,
+            currency=customer.currency,
+            site=site,
+            status=OrderStatus.DRAFT,
+            owner_department=OWNER_DEPARTMENT[OrderStatus.DRAFT],
+            status_changed_at=now,
+            created_by=created_by,
+            created_at=now,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                line_no=index,
+                product=line["product"],
+                quantity_ordered=line["quantity"],
+                unit_price=line.get("unit_price", line["product"].list_price),
+                discount_percent=line.get("discount_percent") or Decimal("0"),
+            )
+            for index, line in enumerate(lines, start=1)
+        )
+        OrderEvent.objects.create(
+            order=order,
+            action="create",
+            from_status="",
+            to_status=OrderStatus.DRAFT,
+            actor=created_by,
+            role=role or "",
+            department=ROLE_DEPARTMENT[role] if role else "",
+            created_at=now,
+        )
+    return order
+
+
+def _first_role(user, allowed=None):
+    roles = user_roles(user)
+    if allowed is not None:
+        roles = roles & allowed
+    return next((role for role in Role if role in roles), None)
+
+
+def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Order:
+    """Move an order by `action`, the only way its status changes.
+
+    In one transaction: locks the order row, checks the action exists (UnknownAction),
+    the actor holds a role allowed to make it (ActionNotPermitted), the current
+    status allows it (InvalidTransition, with the actions that are allowed), a
+    required note is given and the business guard holds (GuardFailed); then writes
+    the status, an OrderEvent, closes/opens hand-offs and queues the outbox work,
+    which is published only after commit. On any error nothing is written.
+    `actor=None` is the system itself (Celery hand-offs): no role check.
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise UnknownAction(f"There is no action '{action}'.")
+    role = None
+    if actor is not None:
+        role = _first_role(actor, transition.roles)
+        if role is None:
+            raise ActionNotPermitted(f"Your role may not {transition.label.lower()} an order.")
+    note = (note or "").strip()
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in transition.sources:
+            allowed = [t.action for t in order_allowed_transitions(order=order, user=actor)]
+            raise InvalidTransition(
+                f"Order {order.number} is {order.get_status_display().lower()}: "
+                f"'{action}' is not allowed from there.",
+                allowed_actions=allowed,
+            )
+        if transition.note_required and not note:
+            raise GuardFailed("A reason is required.", field_errors={"note": ["Give a reason for this action."]})
+        lines = list(order.lines.all())
+        if transition.guard:
+            errors = guards.GUARDS[transition.guard](order, lines)
+            if errors:
+                raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
+
+        target = transition.target
+        if transition.alternative_target and not guards.everything_shipped(lines):
+            target = transition.alternative_target
+
+        now = timezone.now()
+        from_status = order.status
+        from_owner = order.owner_department
+        department = ROLE_DEPARTMENT[role] if role else ""
+        order.status = target
+        order.owner_department = OWNER_DEPARTMENT[target]
+        order.status_changed_at = now
+        update_fields = ["status", "owner_department", "status_changed_at", "updated_at"]
+        if action == "hold":
+            order.hold_reason = note
+            update_fields.append("hold_reason")
+        elif action == "release":
+            order.hold_reason = ""
+            update_fields.append("hold_reason")
+        order.save(update_fields=update_fields)
+        event = OrderEvent.objects.create(
+            order=order,
+            action=action,
+            from_status=from_status,
+            to_status=target,
+            actor=actor,
+            role=role or "",
+            department=department,
+            note=note,
+            created_at=now,
+        )
+        _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
+        topic = f"order.{action}"
+        if outbox.has_handlers(topic):
+            outbox_enqueue(topic=topic, order=order, payload={"event_id": event.pk, "to_status": target})
+    return order
+
+
+def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> None:
+    """Close the open hand-off when its department acted or the order left it; open one
+    to the new owner when the order changes department (final statuses open none)."""
+    open_handoff = Handoff.objects.filter(order=order, closed_at__isnull=True).first()
+    owner_changed = order.owner_department != from_owner
+    if open_handoff and (owner_changed or actor_department in ("", open_handoff.to_department)):
+        handoff_close(handoff=open_handoff, now=now)
+    if owner_changed and order.status not in FINAL_STATUSES:
+        handoff_open(order=order, from_department=from_owner, now=now)
+
+
+def service_level_hours(status: str) -> Decimal:
+    level = StepServiceLevel.objects.filter(status=status).values_list("hours", flat=True).first()
+    return level if level is not None else Decimal(settings.OMC_DEFAULT_SERVICE_LEVEL_HOURS)
+
+
+def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
+    """Open a hand-off to the order's owner department, due after the step's service level,
+    and queue the notification of the receiving department."""
+    level = timedelta(hours=float(service_level_hours(order.status)))
+    handoff = Handoff.objects.create(
+        order=order,
+        from_department=from_department,
+        to_department=order.owner_department,
+        status=order.status,
+        step=STATUS_STEP[order.status],
+        opened_at=now,
+        due_at=now + level,
+        escalate_at=now + 2 * level,
+    )
+    outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
+    return handoff
+
+
+def handoff_close(*, handoff: Handoff, now) -> None:
+    handoff.closed_at = now
+    handoff.save(update_fields=["closed_at"])
+    Alert.objects.filter(handoff=handoff, resolved_at__isnull=True).update(resolved_at=now)
+
+
+def handoff_acknowledge(*, handoff_id: int, user) -> Handoff:
+    """Record that the receiving department has seen the hand-off (first acknowledgement wins)."""
+    with transaction.atomic():
+        handoff = Handoff.objects.select_for_update().get(pk=handoff_id)
+        if handoff.closed_at is not None:
+            raise InvalidTransition("This hand-off is already closed.", allowed_actions=[])
+        if handoff.to_department not in {ROLE_DEPARTMENT[r] for r in user_roles(user)}:
+            raise ActionNotPermitted("Only the receiving department can acknowledge this hand-off.")
+        if handoff.acknowledged_at is None:
+            handoff.acknowledged_at = timezone.now()
+            handoff.acknowledged_by = user
+            handoff.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return handoff
+
+
+def order_allowed_transitions(*, order: Order, user) -> list:
+    """The moves the status allows and the user's roles permit (guards are checked on the move)."""
+    roles = user_roles(user) if user is not None else None
+    return [t for t in transitions_from(order.status) if roles is None or roles & t.roles]
+
+
+# --- outbox --------------------------------------------------------------------------------
+
+
+def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxMessage:
+    """Record work for another department in the caller's transaction; publish it after commit."""
+    message = OutboxMessage.objects.create(topic=topic, order=order, payload=payload, created_at=timezone.now())
+    transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk]))
+    return message
+
+
+def outbox_dispatch(*, message_ids: list[int]) -> int:
+    """Publish messages to Celery. A broker failure is logged and left for the relay;
+    it never reaches the user whose transaction has already committed."""
+    from .tasks import outbox_deliver
+
+    published = 0
+    for message_id in message_ids:
+        OutboxMessage.objects.filter(pk=message_id).update(
+            dispatch_attempts=F("dispatch_attempts") + 1
+        )
+        try:
+            outbox_deliver.apply_async(args=[message_id], retry=False)
+        except Exception as exc:  # noqa: BLE001 - any broker error leaves the row for the relay
+            logger.warning("outbox: could not publish message %s: %s", message_id, exc)
+            OutboxMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:2000])
+            continue
+        OutboxMessage.objects.filter(pk=message_id, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+        published += 1
+    return published
+
+
+def outbox_relay(*, unpublished_after_seconds: int = 30, unprocessed_after_seconds: int = 600,
+                 batch_size: int = 500) -> int:
+    """Re-publish messages never published (broker was down) or published but never processed
+    (a lost delivery). Safe to run any number of times: processing is idempotent."""
+    now = timezone.now()
+    stale = (
+        OutboxMessage.objects.filter(processed_at__isnull=True)
+        .filter(
+            Q(dispatched_at__isnull=True, created_at__lte=now - timedelta(seconds=unpublished_after_seconds))
+            | Q(dispatched_at__lte=now - timedelta(seconds=unprocessed_after_seconds))
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    ids = list(stale)
+    if ids:
+        OutboxMessage.objects.filter(pk__in=ids).update(dispatched_at=None)
+    return outbox_dispatch(message_ids=ids)
+
+
+def outbox_process(*, message_id: int) -> bool:
+    """Apply one outbox message exactly once: its handlers run in the same transaction
+    that marks it processed. Returns False when it was already processed."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.processed_at is not None:
+            return False
+        for handler in outbox.handlers_for(message.topic):
+            handler(message)
+        message.processed_at = timezone.now()
+        message.save(update_fields=["processed_at"])
+    return True
+
+
+# --- alerts --------------------------------------------------------------------------------
+
+
+def handoffs_scan_overdue(*, now=None) -> dict:
+    """Raise one alert per overdue open hand-off and one escalation past twice the service
+    level. Set-based: one INSERT ... SELECT per level; the unique (handoff, level)
+    constraint makes a rerun or a concurrent scan a no-op."""
+    now = now or timezone.now()
+    handoff_table = Handoff._meta.db_table
+    alert_table = Alert._meta.db_table
+    raised = {}
+    for level, deadline_column in ((Alert.Level.OVERDUE, "due_at"), (Alert.Level.ESCALATED, "escalate_at")):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {alert_table} (handoff_id, order_id, level, department, raised_at, recipients)
+                SELECT h.id, h.order_id, %s, h.to_department, %s, ''
+                FROM {handoff_table} h
+                WHERE h.closed_at IS NULL AND h.{deadline_column} <= %s
+                ON CONFLICT (handoff_id, level) DO NOTHING
+                """,
+                [level.value, now, now],
+            )
+            raised[level.value] = cursor.rowcount
+    return raised
+
+
+def alerts_send_pending(*, batch_size: int = 200) -> int:
+    """Email the alerts not yet sent: overdue ones to the receiving department, escalations
+    to its manager. Rows are locked (skip_locked) so two scans never send one alert twice."""
+    sent = 0
+    recipients_cache: dict[tuple, list[str]] = {}
+    with transaction.atomic():
+        pending = list(
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(emailed_at__isnull=True, resolved_at__isnull=True)
+            .select_related("order", "handoff")
+            .order_by("raised_at", "id")[:batch_size]
+        )
+        now = timezone.now()
+        for alert in pending:
+            key = (alert.level, alert.department)
+            if key not in recipients_cache:
+                recipients_cache[key] = _alert_recipients(level=alert.level, department=alert.department)
+            recipients = recipients_cache[key]
+            if recipients:
+                send_mail(
+                    subject=_alert_subject(alert),
+                    message=_alert_body(alert),
+                    from_email=None,
+                    recipient_list=recipients,
+                )
+                sent += 1
+            alert.emailed_at = now
+            alert.recipients = ", ".join(recipients)
+        Alert.objects.bulk_update(pending, ["emailed_at", "recipients"])
+    return sent
+
+
+def department_member_emails(department: str) -> list[str]:
+    roles = [role.value for role, dept in ROLE_DEPARTMENT.items() if dept == department]
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=roles)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def _alert_recipients(*, level: str, department: str) -> list[str]:
+    if level == Alert.Level.OVERDUE:
+        return department_member_emails(department)
+    setting = DepartmentSetting.objects.select_related("manager").filter(department=department).first()
+    if setting and setting.manager and setting.manager.email:
+        return [setting.manager.email]
+    if setting and setting.manager_email:
+        return [setting.manager_email]
+    return department_member_emails(department)
+
+
+def _alert_subject(alert: Alert) -> str:
+    department = Department(alert.department).label
+    if alert.level == Alert.Level.ESCALATED:
+        return f"[OMC] Escalation: order {alert.order.number} waits too long in {department}"
+    return f"[OMC] Overdue: order {alert.order.number} waits in {department}"
+
+
+def _alert_body(alert: Alert) -> str:
+    handoff = alert.handoff
+    return (
+        f"Order {alert.order.number} was handed to {Department(handoff.to_department).label} "
+        f"at {handoff.opened_at:%Y-%m-%d %H:%M %Z} and was due by {handoff.due_at:%Y-%m-%d %H:%M %Z}.\n"
+        f"It is waiting in status '{OrderStatus(handoff.status).label}'.\n"
+    )
+
+
+def handoff_notify_receiver(message: OutboxMessage) -> None:
+    """Tell the receiving department an order now waits for them (handler of handoff.opened)."""
+    handoff = Handoff.objects.select_related("order").filter(pk=message.payload.get("handoff_id")).first()
+    if handoff is None or handoff.closed_at is not None:
+        return
+    recipients = department_member_emails(handoff.to_department)
+    if recipients:
+        send_mail(
+            subject=f"[OMC] Order {handoff.order.number} waits for {Department(handoff.to_department).label}",
+            message=(
+                f"Order {handoff.order.number} is now {OrderStatus(handoff.status).label.lower()} "
+                f"and due for action by {handoff.due_at:%Y-%m-%d %H:%M %Z}."
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )

@@ -1,0 +1,156 @@
+"""Order statuses and THE table of allowed moves.
+
+`orders.services.order_transition` is the only code that changes an order's
+status, and it allows exactly the moves listed in TRANSITIONS. docs/states.md is
+generated from this module (`python manage.py states_doc`).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from .roles import Department, Role
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"  # being written by sales; not yet an order the company committed to
+    QUOTED = "quoted", "Quoted"  # a priced quote has gone to the customer
+    ENTERED = "entered", "Entered"  # submitted; waits in the review board's selection queue
+    ON_HOLD = "on_hold", "On hold"  # stopped by finance or customer service (e.g. credit) with a reason
+    ACCEPTED = "accepted", "Accepted"  # the board took it; production or the warehouse plans it
+    REJECTED = "rejected", "Rejected"  # the board declined it, with a reason (final)
+    SCHEDULED = "scheduled", "Scheduled"  # its jobs are placed on the planning board
+    IN_PRODUCTION = "in_production", "In production"  # work has started on the shop floor
+    READY_TO_SHIP = "ready_to_ship", "Ready to ship"  # goods are available; the warehouse picks and packs
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"  # some lines or quantities have left
+    SHIPPED = "shipped", "Shipped"  # everything ordered has left the site
+    DELIVERED = "delivered", "Delivered"  # the customer received the goods
+    INVOICED = "invoiced", "Invoiced"  # every shipped quantity is invoiced; waiting for payment
+    PAID = "paid", "Paid"  # the invoices are settled
+    CLOSED = "closed", "Closed"  # nothing left to do (final)
+    CANCELLED = "cancelled", "Cancelled"  # withdrawn before shipping, with a reason (final)
+
+
+S = OrderStatus
+
+FINAL_STATUSES = frozenset({S.REJECTED, S.CLOSED, S.CANCELLED})
+
+# The department that must act next while an order sits in each status.
+OWNER_DEPARTMENT = {
+    S.DRAFT: Department.SALES,
+    S.QUOTED: Department.SALES,
+    S.ENTERED: Department.MANAGEMENT,
+    S.ON_HOLD: Department.FINANCE,
+    S.ACCEPTED: Department.OPERATIONS,
+    S.REJECTED: Department.SALES,
+    S.SCHEDULED: Department.OPERATIONS,
+    S.IN_PRODUCTION: Department.OPERATIONS,
+    S.READY_TO_SHIP: Department.LOGISTICS,
+    S.PARTIALLY_SHIPPED: Department.LOGISTICS,
+    S.SHIPPED: Department.FINANCE,
+    S.DELIVERED: Department.FINANCE,
+    S.INVOICED: Department.FINANCE,
+    S.PAID: Department.FINANCE,
+    S.CLOSED: Department.FINANCE,
+    S.CANCELLED: Department.SALES,
+}
+
+
+class Step(models.TextChoices):
+    """The ten steps of the order management cycle."""
+
+    PLANNING = "planning", "1. Order planning"
+    GENERATION = "generation", "2. Order generation"
+    PRICING = "pricing", "3. Cost estimation and pricing"
+    ENTRY = "entry", "4. Order receipt and entry"
+    SELECTION = "selection", "5. Selection and prioritization"
+    SCHEDULING = "scheduling", "6. Scheduling"
+    FULFILLMENT = "fulfillment", "7. Fulfillment"
+    BILLING = "billing", "8. Billing"
+    RETURNS = "returns", "9. Returns and claims"
+    AFTERSALES = "aftersales", "10. Post-sales service"
+
+
+# The step an order is in while it sits in each status. Planning happens before
+# any order exists; returns and after-sales run beside the order's own status.
+STATUS_STEP = {
+    S.DRAFT: Step.GENERATION,
+    S.QUOTED: Step.PRICING,
+    S.ENTERED: Step.SELECTION,
+    S.ON_HOLD: Step.ENTRY,
+    S.ACCEPTED: Step.SCHEDULING,
+    S.REJECTED: Step.SELECTION,
+    S.SCHEDULED: Step.SCHEDULING,
+    S.IN_PRODUCTION: Step.SCHEDULING,
+    S.READY_TO_SHIP: Step.FULFILLMENT,
+    S.PARTIALLY_SHIPPED: Step.FULFILLMENT,
+    S.SHIPPED: Step.BILLING,
+    S.DELIVERED: Step.BILLING,
+    S.INVOICED: Step.BILLING,
+    S.PAID: Step.BILLING,
+    S.CLOSED: Step.BILLING,
+    S.CANCELLED: Step.GENERATION,
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset
+    target: OrderStatus
+    roles: frozenset
+    guard: str = ""  # name of a guard function in orders.guards
+    note_required: bool = False
+    description: str = ""
+    # Filled in for `ship`, whose target depends on what has left the site.
+    alternative_target: OrderStatus | None = field(default=None)
+
+
+def _t(action, label, sources, target, roles, **kwargs):
+    return Transition(action, label, frozenset(sources), target, frozenset(roles), **kwargs)
+
+
+R = Role
+BEFORE_SHIPPING = (
+    S.DRAFT, S.QUOTED, S.ENTERED, S.ON_HOLD, S.ACCEPTED, S.SCHEDULED, S.IN_PRODUCTION, S.READY_TO_SHIP,
+)
+
+TRANSITIONS = {
+    t.action: t
+    for t in [
+        _t("quote", "Send quote", [S.DRAFT], S.QUOTED, [R.SALES_REP, R.ESTIMATOR], guard="lines_priced",
+           description="A priced quote goes to the customer."),
+        _t("submit", "Submit order", [S.DRAFT, S.QUOTED], S.ENTERED, [R.SALES_REP, R.CUSTOMER_SERVICE],
+           guard="lines_priced", description="The customer ordered; the order joins the review queue."),
+        _t("hold", "Put on hold", [S.ENTERED], S.ON_HOLD, [R.FINANCE, R.CUSTOMER_SERVICE], note_required=True,
+           description="Stops the order (credit, missing data) with the reason given."),
+        _t("release", "Release hold", [S.ON_HOLD], S.ENTERED, [R.FINANCE, R.CUSTOMER_SERVICE], note_required=True,
+           description="Returns the order to the review queue with a note."),
+        _t("accept", "Accept", [S.ENTERED], S.ACCEPTED, [R.REVIEW_BOARD], guard="lines_priced",
+           description="The board takes the order."),
+        _t("reject", "Reject", [S.ENTERED], S.REJECTED, [R.REVIEW_BOARD], note_required=True,
+           description="The board declines the order, with a reason."),
+        _t("schedule", "Schedule", [S.ACCEPTED], S.SCHEDULED, [R.SCHEDULER],
+           description="Its jobs are placed on the planning board."),
+        _t("start", "Start production", [S.SCHEDULED], S.IN_PRODUCTION, [R.SCHEDULER]),
+        _t("mark_ready", "Mark ready to ship", [S.IN_PRODUCTION, S.ACCEPTED], S.READY_TO_SHIP,
+           [R.SCHEDULER, R.WAREHOUSE], description="From production, or straight from stock once accepted."),
+        _t("ship", "Ship", [S.READY_TO_SHIP, S.PARTIALLY_SHIPPED], S.SHIPPED, [R.WAREHOUSE],
+           guard="something_shipped", alternative_target=S.PARTIALLY_SHIPPED,
+           description="Shipped when every ordered quantity has left, otherwise partially shipped."),
+        _t("deliver", "Confirm delivery", [S.SHIPPED], S.DELIVERED, [R.WAREHOUSE]),
+        _t("invoice", "Invoice", [S.SHIPPED, S.DELIVERED], S.INVOICED, [R.FINANCE], guard="invoiceable",
+           description="Only shipped quantities are billed."),
+        _t("record_payment", "Record payment", [S.INVOICED], S.PAID, [R.FINANCE]),
+        _t("close", "Close", [S.PAID], S.CLOSED, [R.FINANCE]),
+        _t("cancel", "Cancel", BEFORE_SHIPPING, S.CANCELLED, [R.SALES_REP, R.CUSTOMER_SERVICE],
+           guard="nothing_shipped", note_required=True,
+           description="Withdraws an order before anything has shipped, with a reason."),
+    ]
+}
+
+
+def transitions_from(status) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if status in t.sources]
+

@@ -1,0 +1,28 @@
+"""Celery tasks: take ids, call one service. Every one is safe to run twice."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="orders.tasks.outbox_deliver",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def outbox_deliver(message_id: int) -> bool:
+    return services.outbox_process(message_id=message_id)
+
+
+@shared_task(name="orders.tasks.outbox_relay")
+def outbox_relay() -> int:
+    return services.outbox_relay()
+
+
+@shared_task(name="orders.tasks.handoffs_scan_overdue")
+def handoffs_scan_overdue() -> dict:
+    raised = services.handoffs_scan_overdue()
+    raised["emailed"] = services.alerts_send_pending()
+    return raised

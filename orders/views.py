@@ -1,0 +1,115 @@
+"""Order pages: thin views over selectors and services."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .access import role_required
+from .errors import DomainError
+from .forms import OrderActionForm, OrderFilterForm
+from .models import Handoff, Order
+from .money import line_net_amount, order_net_total
+from .roles import user_departments
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@role_required()
+def order_list(request):
+    form = OrderFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    overdue = {"yes": True, "no": False}.get(filters.get("overdue") or "")
+    orders = selectors.order_list(
+        status=filters.get("status") or None,
+        owner_department=filters.get("owner_department") or None,
+        overdue=overdue,
+        search=filters.get("q") or None,
+    )
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orders/order_list.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _get_order(order_id: int) -> Order:
+    try:
+        return selectors.order_detail(order_id=order_id)
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+
+
+@require_GET
+@role_required()
+def order_detail(request, order_id: int):
+    order = _get_order(order_id)
+    lines = list(order.lines.all())
+    for line in lines:
+        line.net_amount = line_net_amount(quantity=line.quantity_ordered, unit_price=line.unit_price,
+                                          discount_percent=line.discount_percent)
+    context = {
+        "order": order,
+        "lines": lines,
+        "net_total": order_net_total(lines),
+        "actions": services.order_allowed_transitions(order=order, user=request.user),
+        "journey": selectors.order_journey(order=order),
+        "open_handoff": next((h for h in order.handoffs.all() if h.closed_at is None), None),
+        "open_alerts": [a for a in order.alerts.all() if a.resolved_at is None],
+        "user_departments": {d.value for d in user_departments(request.user)},
+        "action_form": OrderActionForm(),
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@require_POST
+@role_required()
+def order_action(request, order_id: int, action: str):
+    if not Order.objects.filter(pk=order_id).exists():
+        raise Http404("No such order.")
+    form = OrderActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The note is too long (2000 characters at most).")
+        return redirect("orders:order_detail", order_id=order_id)
+    try:
+        order = services.order_transition(order_id=order_id, action=action, actor=request.user,
+                                          note=form.cleaned_data["note"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Order {order.number} is now {order.get_status_display().lower()}.")
+    return redirect("orders:order_detail", order_id=order_id)
+
+
+@require_POST
+@role_required()
+def handoff_acknowledge(request, handoff_id: int):
+    try:
+        handoff = services.handoff_acknowledge(handoff_id=handoff_id, user=request.user)
+    except Handoff.DoesNotExist:
+        raise Http404("No such hand-off.") from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("orders:handoff_queue")
+    messages.success(request, f"You acknowledged order {handoff.order.number}.")
+    return redirect("orders:order_detail", order_id=handoff.order_id)
+
+
+@require_GET
+@role_required()
+def handoff_queue(request):
+    departments = user_departments(request.user)
+    handoffs = selectors.handoff_queue(departments=departments)
+    page = Paginator(handoffs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orders/handoff_queue.html", {"page": page})
+
+
+@require_GET
+@role_required()
+def alert_list(request):
+    alerts = selectors.alerts_open(departments=user_departments(request.user))
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orders/alert_list.html", {"page": page})
