@@ -203,14 +203,32 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Or
     return order
 
 
+def handoff_rule(*, open_to_department: str | None, from_owner: str, to_owner: str, to_status: str,
+                 actor_department: str) -> tuple[bool, bool]:
+    """The hand-off rule, as (close the open hand-off?, open a new one?).
+
+    The open hand-off closes when the order leaves its department or when that
+    department itself acted (the system acting counts); a new one opens when the
+    order changes department, unless the order has reached a final status."""
+    owner_changed = to_owner != from_owner
+    close = open_to_department is not None and (
+        owner_changed or actor_department in ("", open_to_department)
+    )
+    return close, owner_changed and to_status not in FINAL_STATUSES
+
+
 def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> None:
-    """Close the open hand-off when its department acted or the order left it; open one
-    to the new owner when the order changes department (final statuses open none)."""
     open_handoff = Handoff.objects.filter(order=order, closed_at__isnull=True).first()
-    owner_changed = order.owner_department != from_owner
-    if open_handoff and (owner_changed or actor_department in ("", open_handoff.to_department)):
+    close, open_new = handoff_rule(
+        open_to_department=open_handoff.to_department if open_handoff else None,
+        from_owner=from_owner,
+        to_owner=order.owner_department,
+        to_status=order.status,
+        actor_department=actor_department,
+    )
+    if close:
         handoff_close(handoff=open_handoff, now=now)
-    if owner_changed and order.status not in FINAL_STATUSES:
+    if open_new:
         handoff_open(order=order, from_department=from_owner, now=now)
 
 
