@@ -1,0 +1,48 @@
+# make run  - install, migrate, load the demo company and serve http://127.0.0.1:8000
+# make test - the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL)
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/omc
+REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install install-dev migrate demo lint docs bench clean
+
+$(PY):
+	@python="$$(scripts/find_python.sh)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: demo
+	PY=$(PY) scripts/run_local.sh
+
+test: install-dev
+	@DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" $(PY) scripts/check_services.py
+	@scripts/ensure_chromium.sh
+	$(VENV)/bin/lint-imports
+	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" $(PY) -m pytest $(PYTEST_ARGS)
+
+docs: install
+	$(PY) manage.py states_doc > docs/states.md
+
+bench: install-dev
+	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" $(PY) bench/orders_bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

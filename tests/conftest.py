@@ -1,0 +1,51 @@
+import os
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from orders.states import OrderStatus
+
+from .factories import OrderFactory, OrderLineFactory, UserFactory
+
+# Django's live_server runs in a thread beside Playwright's event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def user_with(db):
+    """user_with(Role.FINANCE, ...) -> a user holding those roles."""
+
+    def make(*roles, **kwargs):
+        return UserFactory(roles=roles, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api_as(user_with):
+    """api_as(Role.X) -> an APIClient authenticated with a token, as a user with that role."""
+
+    def make(*roles):
+        user = user_with(*roles)
+        client = APIClient()
+        token = client.post("/api/auth/token/", {"username": user.username, "password": "pw-for-tests"},
+                            format="json").json()["token"]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def order_in(db):
+    """order_in(status, shipped=...) -> an order with two priced lines, sitting in `status`."""
+
+    def make(status=OrderStatus.DRAFT, *, shipped=Decimal("0"), **kwargs):
+        order = OrderFactory(status=status, **kwargs)
+        for line_no in (1, 2):
+            OrderLineFactory(order=order, line_no=line_no, quantity_shipped=shipped)
+        return order
+
+    return make
