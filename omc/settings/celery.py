@@ -10,7 +10,10 @@ env = environ.Env()
 _redis_url = env("REDIS_URL", default="")
 
 CELERY_BROKER_URL = _redis_url or "memory://"
-CELERY_RESULT_BACKEND = None
+# Results are kept only for callers that ask (ignore_result=False), e.g. the worker tests.
+CELERY_RESULT_BACKEND = _redis_url or None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = not _redis_url
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
