@@ -54,8 +54,10 @@ PARTIAL = HAPPY_PATH[:5] + [("ship", S.PARTIALLY_SHIPPED), ("ship", S.SHIPPED)] 
 REJECTED = [("submit", S.ENTERED), ("reject", S.REJECTED)]
 CANCELLED = [("submit", S.ENTERED), ("accept", S.ACCEPTED), ("cancel", S.CANCELLED)]
 STUCK_DRAFT = []
+STILL_ON_HOLD = WITH_HOLD[:2]
+OPEN_SHARE = 0.3  # orders still somewhere in the cycle; the rest are old and complete
 PATHS = [(HAPPY_PATH, 40), (FROM_STOCK, 20), (QUOTED_FIRST, 10), (WITH_HOLD, 8), (PARTIAL, 10),
-         (REJECTED, 4), (CANCELLED, 4), (STUCK_DRAFT, 4)]
+         (REJECTED, 4), (CANCELLED, 4), (STUCK_DRAFT, 4), (STILL_ON_HOLD, 2)]
 NOTES = {
     "hold": "Credit limit exceeded: waiting for payment of overdue invoices.",
     "release": "Customer paid the overdue invoices.",
@@ -104,15 +106,18 @@ def seed_users() -> dict[Role, object]:
 
 
 def seed_demo(*, orders: int = 2000, seed: int = 7, batch_size: int = 2000, now=None) -> SeedResult:
-    rng = random.Random(seed)
-    now = now or timezone.now()
+    """Load the demo company. The same seed on the same day gives the same data: each part
+    draws from its own random stream and time is counted back from today's midnight (UTC)."""
+    now = now or timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     users = seed_users()
     sites = [Site.objects.get_or_create(code=code, defaults={"name": name})[0]
              for code, name in [("A", "Site A · Milan"), ("B", "Site B · Bangkok"), ("C", "Site C · Surabaya")]]
-    customers = _seed_customers(rng, count=min(5000, max(40, orders // 20)), sales_rep=users[Role.SALES_REP])
-    products = _seed_products(rng, count=min(20000, max(80, orders // 10)))
+    customers = _seed_customers(random.Random(f"{seed}-customers"), count=min(5000, max(40, orders // 20)),
+                                sales_rep=users[Role.SALES_REP])
+    products = _seed_products(random.Random(f"{seed}-products"), count=min(20000, max(80, orders // 10)))
     levels = {row.status: float(row.hours) for row in StepServiceLevel.objects.all()}
 
+    rng = random.Random(f"{seed}-orders")
     totals = {"lines": 0, "events": 0, "handoffs": 0}
     first_number = number_reserve(name="order", count=orders) if orders else 0
     for start in range(0, orders, batch_size):
@@ -176,8 +181,13 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
     plans = []
     order_rows = []
     for offset in range(count):
-        created_at = now - timedelta(days=rng.random() * 365)
         path = rng.choices(paths, weights=weights)[0]
+        if rng.random() < OPEN_SHARE:
+            # still in progress: a recent order that has come part of the way
+            created_at = now - timedelta(days=rng.random() * 30)
+            path = path[:rng.randint(0, len(path) - 1)] if path else path
+        else:
+            created_at = now - timedelta(days=30 + rng.random() * 335)
         steps, at = [], created_at
         for action, status in path:
             hours = levels.get(status, 24) * rng.uniform(0.1, 1.3)
