@@ -34,5 +34,7 @@ def healthz(request):
     database = "ok" if _database_ok() else "unreachable"
     broker = _broker_status()
     healthy = database == "ok" and broker in ("ok", "local")
-    return JsonResponse({"status": "ok" if healthy else "degraded", "database": database, "broker": broker},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )

@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from .models import (
-    Alert, Customer, DepartmentSetting, Handoff, Order, OrderEvent, OrderLine, OutboxMessage, Product, Site,
+    Alert,
+    Customer,
+    DepartmentSetting,
+    Handoff,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OutboxMessage,
+    Product,
+    Site,
     StepServiceLevel,
 )
 
@@ -63,7 +72,13 @@ class HandoffAdmin(admin.ModelAdmin):
 admin.site.register(Site)
 admin.site.register(StepServiceLevel)
 admin.site.register(DepartmentSetting)
-admin.site.register(Alert, list_display=["order", "level", "department", "raised_at", "emailed_at", "resolved_at"],
-                    raw_id_fields=["order", "handoff"])
-admin.site.register(OutboxMessage, list_display=["topic", "order", "created_at", "dispatched_at", "processed_at"],
-                    raw_id_fields=["order"])
+admin.site.register(
+    Alert,
+    list_display=["order", "level", "department", "raised_at", "emailed_at", "resolved_at"],
+    raw_id_fields=["order", "handoff"],
+)
+admin.site.register(
+    OutboxMessage,
+    list_display=["topic", "order", "created_at", "dispatched_at", "processed_at"],
+    raw_id_fields=["order"],
+)

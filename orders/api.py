@@ -23,8 +23,13 @@ from .serializers import (
 from .states import OrderStatus
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Customers: any role reads; sales, customer service and finance edit."""
 
     serializer_class = CustomerSerializer
@@ -36,8 +41,13 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     queryset = Customer.objects.select_related("sales_rep").order_by("name", "id")
 
 
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Products: any role reads; estimators edit costs and prices."""
 
     serializer_class = ProductSerializer
@@ -89,8 +99,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             customer_po=data["customer_po"],
             requested_date=data["requested_date"],
             lines=[
-                {"product": line["product"], "quantity": line["quantity"],
-                 "discount_percent": line.get("discount_percent")}
+                {
+                    "product": line["product"],
+                    "quantity": line["quantity"],
+                    "discount_percent": line.get("discount_percent"),
+                }
                 for line in data["lines"]
             ],
             created_by=request.user,

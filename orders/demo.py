@@ -17,7 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import (
-    Customer, DepartmentSetting, Handoff, Order, OrderEvent, OrderLine, Product, Site, StepServiceLevel,
+    Customer,
+    DepartmentSetting,
+    Handoff,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    Site,
+    StepServiceLevel,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role
 from .services import handoff_rule, number_reserve, order_number_format
@@ -41,13 +49,27 @@ S = OrderStatus
 # Paths through the transition table: (action, status reached). Each demo order follows
 # one and stops part-way if it is recent, so every status is represented.
 HAPPY_PATH = [
-    ("submit", S.ENTERED), ("accept", S.ACCEPTED), ("schedule", S.SCHEDULED), ("start", S.IN_PRODUCTION),
-    ("mark_ready", S.READY_TO_SHIP), ("ship", S.SHIPPED), ("deliver", S.DELIVERED), ("invoice", S.INVOICED),
-    ("record_payment", S.PAID), ("close", S.CLOSED),
+    ("submit", S.ENTERED),
+    ("accept", S.ACCEPTED),
+    ("schedule", S.SCHEDULED),
+    ("start", S.IN_PRODUCTION),
+    ("mark_ready", S.READY_TO_SHIP),
+    ("ship", S.SHIPPED),
+    ("deliver", S.DELIVERED),
+    ("invoice", S.INVOICED),
+    ("record_payment", S.PAID),
+    ("close", S.CLOSED),
 ]
-FROM_STOCK = [("submit", S.ENTERED), ("accept", S.ACCEPTED), ("mark_ready", S.READY_TO_SHIP),
-              ("ship", S.SHIPPED), ("deliver", S.DELIVERED), ("invoice", S.INVOICED), ("record_payment", S.PAID),
-              ("close", S.CLOSED)]
+FROM_STOCK = [
+    ("submit", S.ENTERED),
+    ("accept", S.ACCEPTED),
+    ("mark_ready", S.READY_TO_SHIP),
+    ("ship", S.SHIPPED),
+    ("deliver", S.DELIVERED),
+    ("invoice", S.INVOICED),
+    ("record_payment", S.PAID),
+    ("close", S.CLOSED),
+]
 QUOTED_FIRST = [("quote", S.QUOTED)] + HAPPY_PATH
 WITH_HOLD = [("submit", S.ENTERED), ("hold", S.ON_HOLD), ("release", S.ENTERED)] + HAPPY_PATH[1:]
 PARTIAL = HAPPY_PATH[:5] + [("ship", S.PARTIALLY_SHIPPED), ("ship", S.SHIPPED)] + HAPPY_PATH[6:]
@@ -56,21 +78,69 @@ CANCELLED = [("submit", S.ENTERED), ("accept", S.ACCEPTED), ("cancel", S.CANCELL
 STUCK_DRAFT = []
 STILL_ON_HOLD = WITH_HOLD[:2]
 OPEN_SHARE = 0.3  # orders still somewhere in the cycle; the rest are old and complete
-PATHS = [(HAPPY_PATH, 40), (FROM_STOCK, 20), (QUOTED_FIRST, 10), (WITH_HOLD, 8), (PARTIAL, 10),
-         (REJECTED, 4), (CANCELLED, 4), (STUCK_DRAFT, 4), (STILL_ON_HOLD, 2)]
+PATHS = [
+    (HAPPY_PATH, 40),
+    (FROM_STOCK, 20),
+    (QUOTED_FIRST, 10),
+    (WITH_HOLD, 8),
+    (PARTIAL, 10),
+    (REJECTED, 4),
+    (CANCELLED, 4),
+    (STUCK_DRAFT, 4),
+    (STILL_ON_HOLD, 2),
+]
 NOTES = {
     "hold": "Credit limit exceeded: waiting for payment of overdue invoices.",
     "release": "Customer paid the overdue invoices.",
     "reject": "Below minimum margin and no spare capacity this quarter.",
     "cancel": "Customer withdrew the order.",
 }
-CUSTOMER_WORDS = ["Alpine", "Baltic", "Delta", "Granite", "Harbor", "Lumen", "Meridian", "Nordic", "Orion",
-                  "Pacific", "Quarry", "Riviera", "Summit", "Terra", "Vertex", "Zenith", "Sakura", "Mekong",
-                  "Java", "Chao Phraya", "Formosa", "Adriatic"]
-CUSTOMER_KINDS = ["Machinery", "Packaging", "Motors", "Foods", "Plastics", "Textiles", "Automotive", "Builders",
-                  "Pumps", "Electric"]
-PRODUCT_FAMILIES = {"Bearings": "Bearing", "Gearboxes": "Gearbox", "Valves": "Valve", "Brackets": "Bracket",
-                    "Housings": "Housing", "Shafts": "Shaft", "Seals": "Seal", "Couplings": "Coupling"}
+CUSTOMER_WORDS = [
+    "Alpine",
+    "Baltic",
+    "Delta",
+    "Granite",
+    "Harbor",
+    "Lumen",
+    "Meridian",
+    "Nordic",
+    "Orion",
+    "Pacific",
+    "Quarry",
+    "Riviera",
+    "Summit",
+    "Terra",
+    "Vertex",
+    "Zenith",
+    "Sakura",
+    "Mekong",
+    "Java",
+    "Chao Phraya",
+    "Formosa",
+    "Adriatic",
+]
+CUSTOMER_KINDS = [
+    "Machinery",
+    "Packaging",
+    "Motors",
+    "Foods",
+    "Plastics",
+    "Textiles",
+    "Automotive",
+    "Builders",
+    "Pumps",
+    "Electric",
+]
+PRODUCT_FAMILIES = {
+    "Bearings": "Bearing",
+    "Gearboxes": "Gearbox",
+    "Valves": "Valve",
+    "Brackets": "Bracket",
+    "Housings": "Housing",
+    "Shafts": "Shaft",
+    "Seals": "Seal",
+    "Couplings": "Coupling",
+}
 
 
 @dataclass
@@ -110,10 +180,13 @@ def seed_demo(*, orders: int = 2000, seed: int = 7, batch_size: int = 2000, now=
     draws from its own random stream and time is counted back from today's midnight (UTC)."""
     now = now or timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     users = seed_users()
-    sites = [Site.objects.get_or_create(code=code, defaults={"name": name})[0]
-             for code, name in [("A", "Site A · Milan"), ("B", "Site B · Bangkok"), ("C", "Site C · Surabaya")]]
-    customers = _seed_customers(random.Random(f"{seed}-customers"), count=min(5000, max(40, orders // 20)),
-                                sales_rep=users[Role.SALES_REP])
+    sites = [
+        Site.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in [("A", "Site A · Milan"), ("B", "Site B · Bangkok"), ("C", "Site C · Surabaya")]
+    ]
+    customers = _seed_customers(
+        random.Random(f"{seed}-customers"), count=min(5000, max(40, orders // 20)), sales_rep=users[Role.SALES_REP]
+    )
     products = _seed_products(random.Random(f"{seed}-products"), count=min(20000, max(80, orders // 10)))
     levels = {row.status: float(row.hours) for row in StepServiceLevel.objects.all()}
 
@@ -123,32 +196,49 @@ def seed_demo(*, orders: int = 2000, seed: int = 7, batch_size: int = 2000, now=
     for start in range(0, orders, batch_size):
         count = min(batch_size, orders - start)
         with transaction.atomic():
-            made = _seed_order_batch(rng, count=count, first_number=first_number + start, now=now, users=users,
-                                     customers=customers, products=products, sites=sites, levels=levels)
+            made = _seed_order_batch(
+                rng,
+                count=count,
+                first_number=first_number + start,
+                now=now,
+                users=users,
+                customers=customers,
+                products=products,
+                sites=sites,
+                levels=levels,
+            )
         for key in totals:
             totals[key] += made[key]
-    return SeedResult(users=len(users), customers=len(customers), products=len(products), orders=orders,
-                      **totals)
+    return SeedResult(users=len(users), customers=len(customers), products=len(products), orders=orders, **totals)
 
 
 def _seed_customers(rng, *, count, sales_rep) -> list[Customer]:
     existing = list(Customer.objects.order_by("id")[:count])
-    tiers = [(Customer.Tier.STRATEGIC, 5), (Customer.Tier.KEY, 15), (Customer.Tier.STANDARD, 60),
-             (Customer.Tier.OCCASIONAL, 20)]
+    tiers = [
+        (Customer.Tier.STRATEGIC, 5),
+        (Customer.Tier.KEY, 15),
+        (Customer.Tier.STANDARD, 60),
+        (Customer.Tier.OCCASIONAL, 20),
+    ]
     new = []
     for index in range(len(existing), count):
         tier = rng.choices([t for t, _ in tiers], weights=[w for _, w in tiers])[0]
         name = f"{rng.choice(CUSTOMER_WORDS)} {rng.choice(CUSTOMER_KINDS)} {index + 1}"
-        new.append(Customer(
-            code=f"C{index + 1:05d}", name=name, tier=tier,
-            credit_limit=Decimal(rng.choice([20000, 50000, 100000, 250000, 1000000])),
-            payment_terms_days=rng.choice([14, 30, 30, 45, 60]),
-            currency=rng.choice(["EUR", "EUR", "EUR", "USD", "GBP", "THB"]),
-            sales_rep=sales_rep, po_required=rng.random() < 0.4,
-            hide_prices_on_documents=rng.random() < 0.1,
-            invoice_grouping=rng.choice(["per_shipment", "per_shipment", "monthly"]),
-            billing_email=f"ap{index + 1}@customer.example",
-        ))
+        new.append(
+            Customer(
+                code=f"C{index + 1:05d}",
+                name=name,
+                tier=tier,
+                credit_limit=Decimal(rng.choice([20000, 50000, 100000, 250000, 1000000])),
+                payment_terms_days=rng.choice([14, 30, 30, 45, 60]),
+                currency=rng.choice(["EUR", "EUR", "EUR", "USD", "GBP", "THB"]),
+                sales_rep=sales_rep,
+                po_required=rng.random() < 0.4,
+                hide_prices_on_documents=rng.random() < 0.1,
+                invoice_grouping=rng.choice(["per_shipment", "per_shipment", "monthly"]),
+                billing_email=f"ap{index + 1}@customer.example",
+            )
+        )
     Customer.objects.bulk_create(new, batch_size=1000)
     return existing + new if not new else list(Customer.objects.order_by("id")[:count])
 
@@ -159,11 +249,15 @@ def _seed_products(rng, *, count) -> list[Product]:
     for index in range(existing, count):
         family, singular = list(PRODUCT_FAMILIES.items())[index % len(PRODUCT_FAMILIES)]
         cost = Decimal(rng.randint(500, 90000)) / 100
-        new.append(Product(
-            sku=f"{family[:3].upper()}-{index + 1:05d}", name=f"{singular} type {index + 1}", family=family,
-            standard_cost=cost, list_price=(cost * Decimal(rng.choice(["1.25", "1.4", "1.6", "1.9"]))).quantize(
-                Decimal("0.01")),
-        ))
+        new.append(
+            Product(
+                sku=f"{family[:3].upper()}-{index + 1:05d}",
+                name=f"{singular} type {index + 1}",
+                family=family,
+                standard_cost=cost,
+                list_price=(cost * Decimal(rng.choice(["1.25", "1.4", "1.6", "1.9"]))).quantize(Decimal("0.01")),
+            )
+        )
     Product.objects.bulk_create(new, batch_size=2000)
     return list(Product.objects.order_by("id")[:count])
 
@@ -176,7 +270,7 @@ def _actor_for(action, users):
 
 
 def _seed_order_batch(rng, *, count, first_number, now, users, customers, products, sites, levels) -> dict:
-    paths, weights = zip(*PATHS)
+    paths, weights = zip(*PATHS, strict=True)
     creator_role, creator = Role.SALES_REP, users[Role.SALES_REP]
     plans = []
     order_rows = []
@@ -185,7 +279,7 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
         if rng.random() < OPEN_SHARE:
             # still in progress: a recent order that has come part of the way
             created_at = now - timedelta(days=rng.random() * 30)
-            path = path[:rng.randint(0, len(path) - 1)] if path else path
+            path = path[: rng.randint(0, len(path) - 1)] if path else path
         else:
             created_at = now - timedelta(days=30 + rng.random() * 335)
         steps, at = [], created_at
@@ -199,20 +293,27 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
         status = steps[-1][1] if steps else S.DRAFT
         customer = rng.choice(customers)
         plans.append((created_at, steps))
-        order_rows.append(Order(
-            number=order_number_format(first_number + offset), customer=customer,
-            customer_po=f"PO-{rng.randint(10000, 99999)}" if rng.random() < 0.8 else "",
-            requested_date=(created_at + timedelta(days=rng.randint(14, 60))).date(),
-            promised_date=(created_at + timedelta(days=rng.randint(14, 70))).date() if steps else None,
-            currency=customer.currency, site=rng.choice(sites), status=status, owner_department=OWNER_DEPARTMENT[status],
-            status_changed_at=steps[-1][2] if steps else created_at,
-            hold_reason=NOTES["hold"] if status == S.ON_HOLD else "",
-            created_by=creator, created_at=created_at,
-        ))
+        order_rows.append(
+            Order(
+                number=order_number_format(first_number + offset),
+                customer=customer,
+                customer_po=f"PO-{rng.randint(10000, 99999)}" if rng.random() < 0.8 else "",
+                requested_date=(created_at + timedelta(days=rng.randint(14, 60))).date(),
+                promised_date=(created_at + timedelta(days=rng.randint(14, 70))).date() if steps else None,
+                currency=customer.currency,
+                site=rng.choice(sites),
+                status=status,
+                owner_department=OWNER_DEPARTMENT[status],
+                status_changed_at=steps[-1][2] if steps else created_at,
+                hold_reason=NOTES["hold"] if status == S.ON_HOLD else "",
+                created_by=creator,
+                created_at=created_at,
+            )
+        )
     Order.objects.bulk_create(order_rows, batch_size=1000)
 
     lines, events, handoffs = [], [], []
-    for order, (created_at, steps) in zip(order_rows, plans):
+    for order, (created_at, steps) in zip(order_rows, plans, strict=True):
         shipped_all = order.status in (S.SHIPPED, S.DELIVERED, S.INVOICED, S.PAID, S.CLOSED)
         invoiced = order.status in (S.INVOICED, S.PAID, S.CLOSED)
         reserved = order.status in (S.ACCEPTED, S.SCHEDULED, S.IN_PRODUCTION, S.READY_TO_SHIP)
@@ -220,24 +321,53 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
             product = rng.choice(products)
             quantity = Decimal(rng.choice([1, 2, 5, 10, 20, 50, 100, 250]))
             shipped = quantity if shipped_all or (order.status == S.PARTIALLY_SHIPPED and line_no == 1) else 0
-            lines.append(OrderLine(
-                order=order, line_no=line_no, product=product, quantity_ordered=quantity,
-                quantity_reserved=quantity if reserved else Decimal(0), quantity_shipped=shipped,
-                quantity_invoiced=shipped if invoiced else Decimal(0), unit_price=product.list_price,
-                discount_percent=Decimal(rng.choice([0, 0, 0, 2, 5, 10])),
-            ))
-        events.append(OrderEvent(order=order, action="create", from_status="", to_status=S.DRAFT, actor=creator,
-                                 role=creator_role, department=ROLE_DEPARTMENT[creator_role], created_at=created_at))
+            lines.append(
+                OrderLine(
+                    order=order,
+                    line_no=line_no,
+                    product=product,
+                    quantity_ordered=quantity,
+                    quantity_reserved=quantity if reserved else Decimal(0),
+                    quantity_shipped=shipped,
+                    quantity_invoiced=shipped if invoiced else Decimal(0),
+                    unit_price=product.list_price,
+                    discount_percent=Decimal(rng.choice([0, 0, 0, 2, 5, 10])),
+                )
+            )
+        events.append(
+            OrderEvent(
+                order=order,
+                action="create",
+                from_status="",
+                to_status=S.DRAFT,
+                actor=creator,
+                role=creator_role,
+                department=ROLE_DEPARTMENT[creator_role],
+                created_at=created_at,
+            )
+        )
         status, open_handoff = S.DRAFT, None
         for action, to_status, at in steps:
             role, actor = _actor_for(action, users)
             department = ROLE_DEPARTMENT[role]
-            events.append(OrderEvent(order=order, action=action, from_status=status, to_status=to_status,
-                                     actor=actor, role=role, department=department, note=NOTES.get(action, ""),
-                                     created_at=at))
+            events.append(
+                OrderEvent(
+                    order=order,
+                    action=action,
+                    from_status=status,
+                    to_status=to_status,
+                    actor=actor,
+                    role=role,
+                    department=department,
+                    note=NOTES.get(action, ""),
+                    created_at=at,
+                )
+            )
             close, open_new = handoff_rule(
                 open_to_department=open_handoff.to_department if open_handoff else None,
-                from_owner=OWNER_DEPARTMENT[status], to_owner=OWNER_DEPARTMENT[to_status], to_status=to_status,
+                from_owner=OWNER_DEPARTMENT[status],
+                to_owner=OWNER_DEPARTMENT[to_status],
+                to_status=to_status,
                 actor_department=department,
             )
             if close:
@@ -245,10 +375,16 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
                 open_handoff = None
             if open_new:
                 level = timedelta(hours=levels.get(to_status, 24))
-                open_handoff = Handoff(order=order, from_department=OWNER_DEPARTMENT[status],
-                                       to_department=OWNER_DEPARTMENT[to_status], status=to_status,
-                                       step=STATUS_STEP[to_status], opened_at=at, due_at=at + level,
-                                       escalate_at=at + 2 * level)
+                open_handoff = Handoff(
+                    order=order,
+                    from_department=OWNER_DEPARTMENT[status],
+                    to_department=OWNER_DEPARTMENT[to_status],
+                    status=to_status,
+                    step=STATUS_STEP[to_status],
+                    opened_at=at,
+                    due_at=at + level,
+                    escalate_at=at + 2 * level,
+                )
                 handoffs.append(open_handoff)
             status = to_status
     OrderLine.objects.bulk_create(lines, batch_size=5000)

@@ -147,9 +147,7 @@ class Order(models.Model):
     status_changed_at = models.DateTimeField()
     priority_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     hold_reason = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -184,20 +182,29 @@ class OrderLine(models.Model):
             models.UniqueConstraint(fields=["order", "line_no"], name="orderline_unique_line_no"),
             models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="orderline_ordered_gt_0"),
             models.CheckConstraint(
-                condition=Q(quantity_reserved__gte=0, quantity_shipped__gte=0, quantity_invoiced__gte=0,
-                            quantity_returned__gte=0),
+                condition=Q(
+                    quantity_reserved__gte=0,
+                    quantity_shipped__gte=0,
+                    quantity_invoiced__gte=0,
+                    quantity_returned__gte=0,
+                ),
                 name="orderline_quantities_gte_0",
             ),
-            models.CheckConstraint(condition=Q(quantity_shipped__lte=F("quantity_ordered")),
-                                   name="orderline_shipped_lte_ordered"),
-            models.CheckConstraint(condition=Q(quantity_invoiced__lte=F("quantity_shipped")),
-                                   name="orderline_invoiced_lte_shipped"),
-            models.CheckConstraint(condition=Q(quantity_returned__lte=F("quantity_shipped")),
-                                   name="orderline_returned_lte_shipped"),
-            models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100),
-                                   name="orderline_discount_0_100"),
-            models.CheckConstraint(condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0),
-                                   name="orderline_unit_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(quantity_shipped__lte=F("quantity_ordered")), name="orderline_shipped_lte_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_invoiced__lte=F("quantity_shipped")), name="orderline_invoiced_lte_shipped"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__lte=F("quantity_shipped")), name="orderline_returned_lte_shipped"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100), name="orderline_discount_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="orderline_unit_price_gte_0"
+            ),
         ]
 
     def __str__(self):
@@ -245,8 +252,9 @@ class Handoff(models.Model):
     class Meta:
         ordering = ["opened_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["order"], condition=Q(closed_at__isnull=True),
-                                    name="handoff_one_open_per_order"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(closed_at__isnull=True), name="handoff_one_open_per_order"
+            ),
         ]
         indexes = [
             models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="handoff_open_due"),
@@ -276,8 +284,11 @@ class Alert(models.Model):
         ordering = ["-raised_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["handoff", "level"], name="alert_one_per_handoff_level")]
         indexes = [
-            models.Index(fields=["department", "raised_at"], condition=Q(resolved_at__isnull=True),
-                         name="alert_open_by_department"),
+            models.Index(
+                fields=["department", "raised_at"],
+                condition=Q(resolved_at__isnull=True),
+                name="alert_open_by_department",
+            ),
             models.Index(fields=["raised_at"], condition=Q(emailed_at__isnull=True), name="alert_unsent"),
         ]
 

@@ -16,8 +16,9 @@ def line_net_amount(*, quantity: Decimal, unit_price: Decimal | None, discount_p
 
 def order_net_total(lines) -> Decimal | None:
     amounts = [
-        line_net_amount(quantity=line.quantity_ordered, unit_price=line.unit_price,
-                        discount_percent=line.discount_percent)
+        line_net_amount(
+            quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+        )
         for line in lines
     ]
     if any(amount is None for amount in amounts):

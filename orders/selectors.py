@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, Product
-from .roles import Department, user_departments
+from .roles import user_departments
 from .states import OWNER_DEPARTMENT, STATUS_STEP, OrderStatus, Step
 
 
@@ -53,7 +53,9 @@ def order_detail(*, order_id: int) -> Order:
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("line_no")),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")),
-            Prefetch("handoffs", queryset=Handoff.objects.select_related("acknowledged_by").order_by("opened_at", "id")),
+            Prefetch(
+                "handoffs", queryset=Handoff.objects.select_related("acknowledged_by").order_by("opened_at", "id")
+            ),
             Prefetch("alerts", queryset=Alert.objects.order_by("-raised_at", "-id")),
         )
         .get(pk=order_id)
@@ -111,6 +113,7 @@ class JourneyStay:
     status: str
     status_label: str
     department: str
+    department_label: str
     entered_at: datetime
     left_at: datetime | None
     entered_by: str
@@ -137,10 +140,6 @@ class JourneyStep:
     def waited(self) -> timedelta:
         return sum((stay.waited for stay in self.stays), timedelta())
 
-    @property
-    def departments(self) -> list[str]:
-        return sorted({Department(stay.department).label for stay in self.stays})
-
 
 def order_journey(*, order: Order) -> list[JourneyStep]:
     """The ten steps as a timeline: for each, the statuses the order sat in, who held it,
@@ -156,6 +155,7 @@ def order_journey(*, order: Order) -> list[JourneyStep]:
             status=status.value,
             status_label=status.label,
             department=OWNER_DEPARTMENT[status].value,
+            department_label=OWNER_DEPARTMENT[status].label,
             entered_at=event.created_at,
             left_at=left_at,
             entered_by=who,

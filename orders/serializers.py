@@ -16,9 +16,21 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "code", "name", "tier", "credit_limit", "payment_terms_days", "currency", "sales_rep",
-            "invoice_grouping", "po_required", "hide_prices_on_documents", "document_language",
-            "billing_email", "active", "created_at",
+            "id",
+            "code",
+            "name",
+            "tier",
+            "credit_limit",
+            "payment_terms_days",
+            "currency",
+            "sales_rep",
+            "invoice_grouping",
+            "po_required",
+            "hide_prices_on_documents",
+            "document_language",
+            "billing_email",
+            "active",
+            "created_at",
         ]
         read_only_fields = ["created_at"]
         extra_kwargs = {"credit_limit": {"min_value": Decimal("0")}}
@@ -53,8 +65,17 @@ class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = [
-            "line_no", "product", "sku", "product_name", "quantity_ordered", "quantity_reserved",
-            "quantity_shipped", "quantity_invoiced", "quantity_returned", "unit_price", "discount_percent",
+            "line_no",
+            "product",
+            "sku",
+            "product_name",
+            "quantity_ordered",
+            "quantity_reserved",
+            "quantity_shipped",
+            "quantity_invoiced",
+            "quantity_returned",
+            "unit_price",
+            "discount_percent",
         ]
 
 
@@ -70,8 +91,16 @@ class HandoffSerializer(serializers.ModelSerializer):
     class Meta:
         model = Handoff
         fields = [
-            "id", "from_department", "to_department", "status", "step", "opened_at", "due_at",
-            "escalate_at", "acknowledged_at", "closed_at",
+            "id",
+            "from_department",
+            "to_department",
+            "status",
+            "step",
+            "opened_at",
+            "due_at",
+            "escalate_at",
+            "acknowledged_at",
+            "closed_at",
         ]
 
 
@@ -82,8 +111,19 @@ class OrderListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "number", "customer", "customer_name", "customer_po", "status", "owner_department",
-            "requested_date", "promised_date", "currency", "priority_score", "is_overdue", "created_at",
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "customer_po",
+            "status",
+            "owner_department",
+            "requested_date",
+            "promised_date",
+            "currency",
+            "priority_score",
+            "is_overdue",
+            "created_at",
             "status_changed_at",
         ]
 

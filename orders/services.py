@@ -154,8 +154,7 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Or
         if order.status not in transition.sources:
             allowed = [t.action for t in order_allowed_transitions(order=order, user=actor)]
             raise InvalidTransition(
-                f"Order {order.number} is {order.get_status_display().lower()}: "
-                f"'{action}' is not allowed from there.",
+                f"Order {order.number} is {order.get_status_display().lower()}: '{action}' is not allowed from there.",
                 allowed_actions=allowed,
             )
         if transition.note_required and not note:
@@ -203,17 +202,16 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Or
     return order
 
 
-def handoff_rule(*, open_to_department: str | None, from_owner: str, to_owner: str, to_status: str,
-                 actor_department: str) -> tuple[bool, bool]:
+def handoff_rule(
+    *, open_to_department: str | None, from_owner: str, to_owner: str, to_status: str, actor_department: str
+) -> tuple[bool, bool]:
     """The hand-off rule, as (close the open hand-off?, open a new one?).
 
     The open hand-off closes when the order leaves its department or when that
     department itself acted (the system acting counts); a new one opens when the
     order changes department, unless the order has reached a final status."""
     owner_changed = to_owner != from_owner
-    close = open_to_department is not None and (
-        owner_changed or actor_department in ("", open_to_department)
-    )
+    close = open_to_department is not None and (owner_changed or actor_department in ("", open_to_department))
     return close, owner_changed and to_status not in FINAL_STATUSES
 
 
@@ -299,9 +297,7 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
 
     published = 0
     for message_id in message_ids:
-        OutboxMessage.objects.filter(pk=message_id).update(
-            dispatch_attempts=F("dispatch_attempts") + 1
-        )
+        OutboxMessage.objects.filter(pk=message_id).update(dispatch_attempts=F("dispatch_attempts") + 1)
         try:
             outbox_deliver.apply_async(args=[message_id], retry=False)
         except Exception as exc:  # noqa: BLE001 - any broker error leaves the row for the relay
@@ -313,8 +309,9 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
     return published
 
 
-def outbox_relay(*, unpublished_after_seconds: int = 30, unprocessed_after_seconds: int = 600,
-                 batch_size: int = 500) -> int:
+def outbox_relay(
+    *, unpublished_after_seconds: int = 30, unprocessed_after_seconds: int = 600, batch_size: int = 500
+) -> int:
     """Re-publish messages never published (broker was down) or published but never processed
     (a lost delivery). Safe to run any number of times: processing is idempotent."""
     now = timezone.now()

@@ -32,8 +32,7 @@ def order_list(request):
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "orders/order_list.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "orders/order_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
 def _get_order(order_id: int) -> Order:
@@ -49,8 +48,9 @@ def order_detail(request, order_id: int):
     order = _get_order(order_id)
     lines = list(order.lines.all())
     for line in lines:
-        line.net_amount = line_net_amount(quantity=line.quantity_ordered, unit_price=line.unit_price,
-                                          discount_percent=line.discount_percent)
+        line.net_amount = line_net_amount(
+            quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+        )
     context = {
         "order": order,
         "lines": lines,
@@ -75,8 +75,9 @@ def order_action(request, order_id: int, action: str):
         messages.error(request, "The note is too long (2000 characters at most).")
         return redirect("orders:order_detail", order_id=order_id)
     try:
-        order = services.order_transition(order_id=order_id, action=action, actor=request.user,
-                                          note=form.cleaned_data["note"])
+        order = services.order_transition(
+            order_id=order_id, action=action, actor=request.user, note=form.cleaned_data["note"]
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -29,8 +29,9 @@ def api_as(user_with):
     def make(*roles):
         user = user_with(*roles)
         client = APIClient()
-        token = client.post("/api/auth/token/", {"username": user.username, "password": "pw-for-tests"},
-                            format="json").json()["token"]
+        token = client.post(
+            "/api/auth/token/", {"username": user.username, "password": "pw-for-tests"}, format="json"
+        ).json()["token"]
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         client.user = user
         return client

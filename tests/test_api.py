@@ -30,8 +30,13 @@ def product():
 
 
 def _order_payload(customer, product, **overrides):
-    return {"customer": customer.pk, "customer_po": "PO-1", "requested_date": "2026-12-01",
-            "lines": [{"product": product.pk, "quantity": "5"}], **overrides}
+    return {
+        "customer": customer.pk,
+        "customer_po": "PO-1",
+        "requested_date": "2026-12-01",
+        "lines": [{"product": product.pk, "quantity": "5"}],
+        **overrides,
+    }
 
 
 # --- auth ---------------------------------------------------------------------------------
@@ -81,11 +86,15 @@ def test_customers_page_filter_and_search(sales):
 
 
 def test_customer_create_validates_and_update_works(sales):
-    created = sales.post("/api/customers/", {"code": "C-1", "name": "Acme", "credit_limit": "5000.00",
-                                             "currency": "EUR"}, format="json")
+    created = sales.post(
+        "/api/customers/", {"code": "C-1", "name": "Acme", "credit_limit": "5000.00", "currency": "EUR"}, format="json"
+    )
     assert created.status_code == 201
-    bad = sales.post("/api/customers/", {"code": "C-1", "name": "", "credit_limit": "-1", "currency": "XXX",
-                                         "tier": "gold"}, format="json")
+    bad = sales.post(
+        "/api/customers/",
+        {"code": "C-1", "name": "", "credit_limit": "-1", "currency": "XXX", "tier": "gold"},
+        format="json",
+    )
     assert bad.status_code == 400
     assert set(bad.json()) >= {"code", "name", "credit_limit", "currency", "tier"}
 
@@ -127,8 +136,9 @@ def test_creating_an_order_returns_the_draft_with_lines_events_and_actions(sales
 
 
 def test_order_numbers_are_unique_and_sequential(sales, customer, product):
-    numbers = [sales.post("/api/orders/", _order_payload(customer, product), format="json").json()["number"]
-               for _ in range(3)]
+    numbers = [
+        sales.post("/api/orders/", _order_payload(customer, product), format="json").json()["number"] for _ in range(3)
+    ]
     assert len(set(numbers)) == 3 and numbers == sorted(numbers)
 
 
@@ -200,10 +210,13 @@ def test_unknown_actions_and_orders_are_404(api_as, order_in):
 
 
 def test_only_sales_and_customer_service_create_orders(api_as, customer, product):
-    assert api_as(Role.WAREHOUSE).post("/api/orders/", _order_payload(customer, product),
-                                       format="json").status_code == 403
-    assert api_as(Role.CUSTOMER_SERVICE).post("/api/orders/", _order_payload(customer, product),
-                                              format="json").status_code == 201
+    assert (
+        api_as(Role.WAREHOUSE).post("/api/orders/", _order_payload(customer, product), format="json").status_code == 403
+    )
+    assert (
+        api_as(Role.CUSTOMER_SERVICE).post("/api/orders/", _order_payload(customer, product), format="json").status_code
+        == 201
+    )
 
 
 BAD_ORDERS = {
@@ -248,8 +261,9 @@ def test_bad_order_input_is_400_with_field_errors(case, sales, customer, product
 
 
 def test_unicode_is_kept_intact(sales, customer, product):
-    response = sales.post("/api/orders/", _order_payload(customer, product, customer_po="Đơn hàng 订单 ✓"),
-                          format="json")
+    response = sales.post(
+        "/api/orders/", _order_payload(customer, product, customer_po="Đơn hàng 订单 ✓"), format="json"
+    )
     assert response.status_code == 201
     assert Order.objects.get().customer_po == "Đơn hàng 订单 ✓"
 
@@ -269,8 +283,9 @@ def test_malformed_json_and_huge_bodies_are_400(sales):
 
 def test_an_overlong_note_is_400(api_as, order_in):
     order = order_in(OrderStatus.ENTERED)
-    response = api_as(Role.REVIEW_BOARD).post(f"/api/orders/{order.pk}/actions/reject/", {"note": "x" * 3000},
-                                              format="json")
+    response = api_as(Role.REVIEW_BOARD).post(
+        f"/api/orders/{order.pk}/actions/reject/", {"note": "x" * 3000}, format="json"
+    )
     assert response.status_code == 400 and "note" in response.json()
 
 

@@ -34,8 +34,12 @@ def _status_writes(tree):
 
 
 def test_only_orders_services_writes_order_status():
-    offenders = [f"{path.relative_to(ROOT)}:{line}" for path in _python_files() if path != THE_WRITER
-                 for line in _status_writes(ast.parse(path.read_text()))]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _python_files()
+        if path != THE_WRITER
+        for line in _status_writes(ast.parse(path.read_text()))
+    ]
     assert offenders == [], "Order.status is written outside orders/services.py"
 
 
@@ -54,16 +58,23 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SECRET_KEY": "x" * 64 + "-not-a-real-secret-just-for-the-deploy-check",
         "DJANGO_ALLOWED_HOSTS": "omc.example.com",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
     env |= {"DJANGO_SETTINGS_MODULE": "omc.settings.production", "DJANGO_ALLOWED_HOSTS": "omc.example.com"}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
 

@@ -20,14 +20,22 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def broker_down():
     """Point Celery's publishing at a port where nothing listens, as when Redis is down."""
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_write_url, celery_app._pool,
-             celery_app.amqp._producer_pool)
+    saved = (
+        celery_app.conf.task_always_eager,
+        celery_app.conf.broker_write_url,
+        celery_app._pool,
+        celery_app.amqp._producer_pool,
+    )
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     celery_app._pool = celery_app.amqp._producer_pool = None
     yield
-    (celery_app.conf.task_always_eager, celery_app.conf.broker_write_url, celery_app._pool,
-     celery_app.amqp._producer_pool) = saved
+    (
+        celery_app.conf.task_always_eager,
+        celery_app.conf.broker_write_url,
+        celery_app._pool,
+        celery_app.amqp._producer_pool,
+    ) = saved
 
 
 def test_submitting_hands_the_order_to_the_review_board_with_its_service_level(order_in, user_with):
@@ -149,9 +157,14 @@ def _overdue_handoff(order_in, *, hours_late, level_hours=4):
     order = order_in(OrderStatus.ENTERED)
     opened = now - timedelta(hours=level_hours + hours_late)
     return Handoff.objects.create(
-        order=order, from_department=Department.SALES, to_department=Department.MANAGEMENT,
-        status=OrderStatus.ENTERED, step="selection", opened_at=opened,
-        due_at=opened + timedelta(hours=level_hours), escalate_at=opened + timedelta(hours=2 * level_hours),
+        order=order,
+        from_department=Department.SALES,
+        to_department=Department.MANAGEMENT,
+        status=OrderStatus.ENTERED,
+        step="selection",
+        opened_at=opened,
+        due_at=opened + timedelta(hours=level_hours),
+        escalate_at=opened + timedelta(hours=2 * level_hours),
     )
 
 
@@ -181,7 +194,9 @@ def test_the_scan_escalates_to_the_manager_past_twice_the_service_level(order_in
     sent = {m.subject.split(":")[0]: m.to for m in mail.outbox}
     assert sent == {"[OMC] Overdue": ["board@example.com"], "[OMC] Escalation": ["ceo@example.com"]}
     assert set(Alert.objects.values_list("level", "recipients")) == {
-        ("overdue", "board@example.com"), ("escalated", "ceo@example.com")}
+        ("overdue", "board@example.com"),
+        ("escalated", "ceo@example.com"),
+    }
 
 
 def test_acting_on_the_order_resolves_its_alerts(order_in, user_with):

@@ -181,8 +181,15 @@ def test_alerts_page_and_badge(login, order_in):
     client = login(Role.REVIEW_BOARD)
     order = order_in(OrderStatus.ENTERED)
     opened = timezone.now() - timedelta(days=3)
-    order.handoffs.create(from_department="sales", to_department="management", status="entered", step="selection",
-                          opened_at=opened, due_at=opened + timedelta(hours=1), escalate_at=opened + timedelta(days=5))
+    order.handoffs.create(
+        from_department="sales",
+        to_department="management",
+        status="entered",
+        step="selection",
+        opened_at=opened,
+        due_at=opened + timedelta(hours=1),
+        escalate_at=opened + timedelta(days=5),
+    )
     services.handoffs_scan_overdue()
 
     html = client.get("/orders/alerts/").content.decode()
@@ -193,10 +200,20 @@ def test_alerts_page_and_badge(login, order_in):
 def test_order_money_is_rounded_once_per_line(login):
     client = login(Role.EXECUTIVE)
     order = OrderFactory()
-    OrderLineFactory(order=order, line_no=1, quantity_ordered=Decimal("3"), unit_price=Decimal("0.35"),
-                     discount_percent=Decimal("50"))
-    OrderLineFactory(order=order, line_no=2, quantity_ordered=Decimal("1"), unit_price=Decimal("0.01"),
-                     discount_percent=Decimal("50"))
+    OrderLineFactory(
+        order=order,
+        line_no=1,
+        quantity_ordered=Decimal("3"),
+        unit_price=Decimal("0.35"),
+        discount_percent=Decimal("50"),
+    )
+    OrderLineFactory(
+        order=order,
+        line_no=2,
+        quantity_ordered=Decimal("1"),
+        unit_price=Decimal("0.01"),
+        discount_percent=Decimal("50"),
+    )
     html = client.get(f"/orders/{order.pk}/").content.decode()
     # 0.525 rounds half up to 0.53 and 0.005 to 0.01; the total adds the rounded lines
     assert "EUR 0.54" in html

@@ -22,8 +22,11 @@ def test_seed_demo_makes_a_company_in_every_status_with_consistent_handoffs():
     open_handoffs = Handoff.objects.filter(closed_at__isnull=True).select_related("order")
     assert all(h.to_department == h.order.owner_department for h in open_handoffs)
     assert not open_handoffs.filter(order__status__in=FINAL_STATUSES).exists()
-    assert not Order.objects.annotate(n=Count("handoffs", filter=Q(handoffs__closed_at__isnull=True))).filter(
-        n__gt=1).exists()
+    assert (
+        not Order.objects.annotate(n=Count("handoffs", filter=Q(handoffs__closed_at__isnull=True)))
+        .filter(n__gt=1)
+        .exists()
+    )
 
 
 def test_seed_demo_is_deterministic_and_if_empty_is_a_no_op():

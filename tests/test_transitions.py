@@ -49,8 +49,9 @@ def test_every_allowed_move_succeeds_and_records_its_event(status, action, order
 
 
 @pytest.mark.parametrize(("status", "action"), DISALLOWED, ids=[f"{s.value}-{a}" for s, a in DISALLOWED])
-def test_every_disallowed_move_is_refused_and_changes_nothing(status, action, order_in, user_with,
-                                                                django_capture_on_commit_callbacks):
+def test_every_disallowed_move_is_refused_and_changes_nothing(
+    status, action, order_in, user_with, django_capture_on_commit_callbacks
+):
     order = order_in(status, shipped=Decimal("10"))
     actor = user_with(_allowed_role(action))
 

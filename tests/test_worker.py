@@ -48,9 +48,23 @@ def celery_worker_process(db):
     }
     log = open(ROOT / "test-artifacts" / "celery-worker.log", "w") if (ROOT / "test-artifacts").is_dir() else None
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "omc", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--hostname=omc-test@%h"],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "omc",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=omc-test@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     celery_app.conf.task_always_eager = False
     try:
@@ -68,9 +82,14 @@ def test_the_overdue_scan_runs_on_a_real_worker(celery_worker_process, order_in)
     order = order_in(OrderStatus.ENTERED)
     opened = timezone.now() - timedelta(hours=30)
     Handoff.objects.create(
-        order=order, from_department=Department.SALES, to_department=Department.MANAGEMENT,
-        status=OrderStatus.ENTERED, step="selection", opened_at=opened,
-        due_at=opened + timedelta(hours=24), escalate_at=opened + timedelta(hours=48),
+        order=order,
+        from_department=Department.SALES,
+        to_department=Department.MANAGEMENT,
+        status=OrderStatus.ENTERED,
+        step="selection",
+        opened_at=opened,
+        due_at=opened + timedelta(hours=24),
+        escalate_at=opened + timedelta(hours=48),
     )
 
     celery_app.send_task("orders.tasks.handoffs_scan_overdue")

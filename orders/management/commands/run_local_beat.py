@@ -1,10 +1,9 @@
 import signal
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.core.management.base import BaseCommand
-
-from celery import current_app
 
 
 class Command(BaseCommand):

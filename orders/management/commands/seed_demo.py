@@ -23,11 +23,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         result = seed_demo(orders=orders, seed=seed)
         elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Seeded {result.orders} orders, {result.lines} lines, {result.events} events, "
-            f"{result.handoffs} hand-offs, {result.customers} customers, {result.products} products "
-            f"in {elapsed:.1f} s."
-        ))
-        self.stdout.write("Demo users (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {result.orders} orders, {result.lines} lines, {result.events} events, "
+                f"{result.handoffs} hand-offs, {result.customers} customers, {result.products} products "
+                f"in {elapsed:.1f} s."
+            )
+        )
+        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for role, (username, *_names) in DEMO_USERS.items():
             self.stdout.write(f"  {username:10} {role.label}")

@@ -21,8 +21,10 @@ def states_markdown() -> str:
     ]
     meanings = _status_meanings()
     for status in OrderStatus:
-        out.append(f"| `{status.value}` | {meanings.get(status.value, status.label)} | "
-                   f"{OWNER_DEPARTMENT[status].label} | {STATUS_STEP[status].label} |")
+        out.append(
+            f"| `{status.value}` | {meanings.get(status.value, status.label)} | "
+            f"{OWNER_DEPARTMENT[status].label} | {STATUS_STEP[status].label} |"
+        )
     out += [
         "",
         "## Allowed moves",
@@ -36,8 +38,10 @@ def states_markdown() -> str:
         if t.alternative_target:
             target += f" (or `{t.alternative_target.value}` while something is still to ship)"
         roles = ", ".join(sorted(role.label.lower() for role in t.roles))
-        out.append(f"| `{t.action}` | {sources} | {target} | {roles} | {t.guard or '—'} | "
-                   f"{'yes' if t.note_required else 'no'} |")
+        out.append(
+            f"| `{t.action}` | {sources} | {target} | {roles} | {t.guard or '—'} | "
+            f"{'yes' if t.note_required else 'no'} |"
+        )
     out += ["", "## Diagram", "", "```mermaid", "stateDiagram-v2", "    [*] --> draft"]
     for t in TRANSITIONS.values():
         for source in (s for s in OrderStatus if s in t.sources):
@@ -51,7 +55,8 @@ def states_markdown() -> str:
 def _status_meanings() -> dict[str, str]:
     """The one-line comment beside each status in states.py."""
     source = inspect.getsource(states.OrderStatus)
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+\w+ = "(\w+)", "[^"]*"\s+#\s*(.+)$', source, re.M)}
+    pattern = re.compile(r'^\s+\w+ = "(\w+)", "[^"]*"\s+#\s*(.+)$', re.M)
+    return {m.group(1): m.group(2).strip() for m in pattern.finditer(source)}
 
 
 class Command(BaseCommand):
