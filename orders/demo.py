@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import (
@@ -262,6 +262,22 @@ def _seed_products(rng, *, count) -> list[Product]:
     return list(Product.objects.order_by("id")[:count])
 
 
+def _insert_rows(model, objs) -> None:
+    """Insert rows whose ids nobody needs back: COPY on PostgreSQL (several times faster than
+    INSERT for the demo's millions of rows), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=5000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+
+
 def _actor_for(action, users):
     for role in Role:
         if role in TRANSITIONS[action].roles:
@@ -387,7 +403,6 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
                 )
                 handoffs.append(open_handoff)
             status = to_status
-    OrderLine.objects.bulk_create(lines, batch_size=5000)
-    OrderEvent.objects.bulk_create(events, batch_size=5000)
-    Handoff.objects.bulk_create(handoffs, batch_size=5000)
+    for model, rows in ((OrderLine, lines), (OrderEvent, events), (Handoff, handoffs)):
+        _insert_rows(model, rows)
     return {"lines": len(lines), "events": len(events), "handoffs": len(handoffs)}
