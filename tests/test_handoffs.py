@@ -228,3 +228,18 @@ def test_only_the_receiving_department_acknowledges_a_handoff(order_in, user_wit
 
     handoff.refresh_from_db()
     assert handoff.acknowledged_by == board and handoff.acknowledged_at is not None
+
+
+def test_the_local_beat_runs_the_schedule_without_a_broker(order_in, user_with):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _overdue_handoff(order_in, hours_late=1)
+    out = StringIO()
+
+    call_command("run_local_beat", once=True, stdout=out)
+
+    assert "handoffs-scan-overdue: {'overdue': 1, 'escalated': 0, 'emailed': 0}" in out.getvalue()
+    assert "outbox-relay: 0" in out.getvalue()
+    assert Alert.objects.count() == 1
