@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
-from orders.models import Handoff, Order, OrderEvent
+from orders import services
+from orders.models import Alert, Handoff, Order, OrderEvent
 from orders.states import FINAL_STATUSES, OrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,9 @@ def test_seed_demo_makes_a_company_in_every_status_with_consistent_handoffs():
         .filter(n__gt=1)
         .exists()
     )
+    # the overdue ones among them already carry their (sent) alerts, so a first scan emails nothing
+    assert Alert.objects.exists() and not Alert.objects.filter(emailed_at__isnull=True).exists()
+    assert services.handoffs_scan_overdue() == {"overdue": 0, "escalated": 0}
 
 
 def test_seed_demo_is_deterministic_and_if_empty_is_a_no_op():
