@@ -61,16 +61,7 @@ HAPPY_PATH = [
     ("record_payment", S.PAID),
     ("close", S.CLOSED),
 ]
-FROM_STOCK = [
-    ("submit", S.ENTERED),
-    ("accept", S.ACCEPTED),
-    ("mark_ready", S.READY_TO_SHIP),
-    ("ship", S.SHIPPED),
-    ("deliver", S.DELIVERED),
-    ("invoice", S.INVOICED),
-    ("record_payment", S.PAID),
-    ("close", S.CLOSED),
-]
+FROM_STOCK = HAPPY_PATH[:2] + HAPPY_PATH[4:]  # accepted straight to ready_to_ship
 QUOTED_FIRST = [("quote", S.QUOTED)] + HAPPY_PATH
 WITH_HOLD = [("submit", S.ENTERED), ("hold", S.ON_HOLD), ("release", S.ENTERED)] + HAPPY_PATH[1:]
 PARTIAL = HAPPY_PATH[:5] + [("ship", S.PARTIALLY_SHIPPED), ("ship", S.SHIPPED)] + HAPPY_PATH[6:]

@@ -1,10 +1,14 @@
 import os
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from orders.states import OrderStatus
+from orders.models import Handoff
+from orders.roles import Department
+from orders.states import OrderStatus, Step
 
 from .factories import OrderFactory, OrderLineFactory, UserFactory
 
@@ -48,5 +52,26 @@ def order_in(db):
         for line_no in (1, 2):
             OrderLineFactory(order=order, line_no=line_no, quantity_shipped=shipped)
         return order
+
+    return make
+
+
+@pytest.fixture
+def overdue_handoff(order_in):
+    """overdue_handoff(hours_late=1, level_hours=4) -> an open hand-off of an entered order to the
+    review board, `hours_late` past its due time (negative: not yet due)."""
+
+    def make(*, hours_late=1, level_hours=4):
+        opened = timezone.now() - timedelta(hours=level_hours + hours_late)
+        return Handoff.objects.create(
+            order=order_in(OrderStatus.ENTERED),
+            from_department=Department.SALES,
+            to_department=Department.MANAGEMENT,
+            status=OrderStatus.ENTERED,
+            step=Step.SELECTION,
+            opened_at=opened,
+            due_at=opened + timedelta(hours=level_hours),
+            escalate_at=opened + timedelta(hours=2 * level_hours),
+        )
 
     return make

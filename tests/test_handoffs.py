@@ -152,25 +152,9 @@ def test_with_the_broker_down_nothing_is_lost_and_the_relay_recovers(
     assert services.outbox_relay() == 0
 
 
-def _overdue_handoff(order_in, *, hours_late, level_hours=4):
-    now = timezone.now()
-    order = order_in(OrderStatus.ENTERED)
-    opened = now - timedelta(hours=level_hours + hours_late)
-    return Handoff.objects.create(
-        order=order,
-        from_department=Department.SALES,
-        to_department=Department.MANAGEMENT,
-        status=OrderStatus.ENTERED,
-        step="selection",
-        opened_at=opened,
-        due_at=opened + timedelta(hours=level_hours),
-        escalate_at=opened + timedelta(hours=2 * level_hours),
-    )
-
-
-def test_the_scan_raises_one_alert_per_overdue_handoff_and_never_duplicates(order_in, user_with):
-    late = _overdue_handoff(order_in, hours_late=1)
-    _overdue_handoff(order_in, hours_late=-1)  # not yet due
+def test_the_scan_raises_one_alert_per_overdue_handoff_and_never_duplicates(overdue_handoff, user_with):
+    late = overdue_handoff(hours_late=1)
+    overdue_handoff(hours_late=-1)  # not yet due
     user_with(Role.REVIEW_BOARD, email="board@example.com")
 
     first = services.handoffs_scan_overdue()
@@ -182,8 +166,8 @@ def test_the_scan_raises_one_alert_per_overdue_handoff_and_never_duplicates(orde
     assert (alert.handoff, alert.level, alert.department) == (late, "overdue", Department.MANAGEMENT)
 
 
-def test_the_scan_escalates_to_the_manager_past_twice_the_service_level(order_in, user_with):
-    _overdue_handoff(order_in, hours_late=5)  # 9 h after opening, level 4 h
+def test_the_scan_escalates_to_the_manager_past_twice_the_service_level(overdue_handoff, user_with):
+    overdue_handoff(hours_late=5)  # 9 h after opening, level 4 h
     user_with(Role.REVIEW_BOARD, email="board@example.com")
     DepartmentSetting.objects.filter(department=Department.MANAGEMENT).update(manager_email="ceo@example.com")
 
@@ -199,8 +183,8 @@ def test_the_scan_escalates_to_the_manager_past_twice_the_service_level(order_in
     }
 
 
-def test_acting_on_the_order_resolves_its_alerts(order_in, user_with):
-    handoff = _overdue_handoff(order_in, hours_late=1)
+def test_acting_on_the_order_resolves_its_alerts(overdue_handoff, user_with):
+    handoff = overdue_handoff(hours_late=1)
     services.handoffs_scan_overdue()
 
     services.order_transition(order_id=handoff.order_id, action="accept", actor=user_with(Role.REVIEW_BOARD))
@@ -209,8 +193,8 @@ def test_acting_on_the_order_resolves_its_alerts(order_in, user_with):
     assert services.alerts_send_pending() == 0
 
 
-def test_the_scan_task_raises_and_emails(order_in, user_with):
-    _overdue_handoff(order_in, hours_late=1)
+def test_the_scan_task_raises_and_emails(overdue_handoff, user_with):
+    overdue_handoff(hours_late=1)
     user_with(Role.REVIEW_BOARD, email="board@example.com")
 
     result = celery_app.tasks["orders.tasks.handoffs_scan_overdue"].apply().get()
@@ -218,8 +202,8 @@ def test_the_scan_task_raises_and_emails(order_in, user_with):
     assert result == {"overdue": 1, "escalated": 0, "emailed": 1}
 
 
-def test_only_the_receiving_department_acknowledges_a_handoff(order_in, user_with):
-    handoff = _overdue_handoff(order_in, hours_late=-1)
+def test_only_the_receiving_department_acknowledges_a_handoff(overdue_handoff, user_with):
+    handoff = overdue_handoff(hours_late=-1)
 
     with pytest.raises(services.ActionNotPermitted):
         services.handoff_acknowledge(handoff_id=handoff.pk, user=user_with(Role.WAREHOUSE))
@@ -230,12 +214,12 @@ def test_only_the_receiving_department_acknowledges_a_handoff(order_in, user_wit
     assert handoff.acknowledged_by == board and handoff.acknowledged_at is not None
 
 
-def test_the_local_beat_runs_the_schedule_without_a_broker(order_in, user_with):
+def test_the_local_beat_runs_the_schedule_without_a_broker(overdue_handoff, user_with):
     from io import StringIO
 
     from django.core.management import call_command
 
-    _overdue_handoff(order_in, hours_late=1)
+    overdue_handoff(hours_late=1)
     out = StringIO()
 
     call_command("run_local_beat", once=True, stdout=out)

@@ -173,23 +173,9 @@ def test_acknowledging_from_the_page(login, order_in, user_with):
     assert handoff.acknowledged_by == client.user
 
 
-def test_alerts_page_and_badge(login, order_in):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_alerts_page_and_badge(login, overdue_handoff):
     client = login(Role.REVIEW_BOARD)
-    order = order_in(OrderStatus.ENTERED)
-    opened = timezone.now() - timedelta(days=3)
-    order.handoffs.create(
-        from_department="sales",
-        to_department="management",
-        status="entered",
-        step="selection",
-        opened_at=opened,
-        due_at=opened + timedelta(hours=1),
-        escalate_at=opened + timedelta(days=5),
-    )
+    order = overdue_handoff(hours_late=1).order
     services.handoffs_scan_overdue()
 
     html = client.get("/orders/alerts/").content.decode()

@@ -4,17 +4,15 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from omc.celery import app as celery_app
 from orders import services
-from orders.models import Alert, Handoff, OutboxMessage
-from orders.roles import Department, Role
+from orders.models import Alert, OutboxMessage
+from orders.roles import Role
 from orders.states import OrderStatus
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -78,19 +76,8 @@ def celery_worker_process(db):
             log.close()
 
 
-def test_the_overdue_scan_runs_on_a_real_worker(celery_worker_process, order_in):
-    order = order_in(OrderStatus.ENTERED)
-    opened = timezone.now() - timedelta(hours=30)
-    Handoff.objects.create(
-        order=order,
-        from_department=Department.SALES,
-        to_department=Department.MANAGEMENT,
-        status=OrderStatus.ENTERED,
-        step="selection",
-        opened_at=opened,
-        due_at=opened + timedelta(hours=24),
-        escalate_at=opened + timedelta(hours=48),
-    )
+def test_the_overdue_scan_runs_on_a_real_worker(celery_worker_process, overdue_handoff):
+    order = overdue_handoff(hours_late=1).order
 
     celery_app.send_task("orders.tasks.handoffs_scan_overdue")
 
