@@ -10,8 +10,10 @@ from .models import (
     OrderLine,
     OutboxMessage,
     Product,
+    RoutingStep,
     Site,
     StepServiceLevel,
+    WorkCenter,
 )
 
 
@@ -23,8 +25,14 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ["sales_rep"]
 
 
+class RoutingStepInline(admin.TabularInline):
+    model = RoutingStep
+    extra = 0
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    inlines = [RoutingStepInline]
     list_display = ["sku", "name", "family", "standard_cost", "list_price", "active"]
     list_filter = ["active", "family"]
     search_fields = ["sku", "name"]
@@ -69,6 +77,7 @@ class HandoffAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+admin.site.register(WorkCenter, list_display=["code", "name", "site", "hours_per_day", "days_per_week", "hourly_rate"])
 admin.site.register(Site)
 admin.site.register(StepServiceLevel)
 admin.site.register(DepartmentSetting)

@@ -25,8 +25,10 @@ from .models import (
     OrderEvent,
     OrderLine,
     Product,
+    RoutingStep,
     Site,
     StepServiceLevel,
+    WorkCenter,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role
 from .services import handoff_rule, handoffs_scan_overdue, number_reserve, order_number_format
@@ -180,6 +182,8 @@ def seed_demo(*, orders: int = 2000, seed: int = 7, batch_size: int = 2000, now=
         random.Random(f"{seed}-customers"), count=min(5000, max(40, orders // 20)), sales_rep=users[Role.SALES_REP]
     )
     products = _seed_products(random.Random(f"{seed}-products"), count=min(20000, max(80, orders // 10)))
+    work_centers = _seed_work_centers(sites)
+    _seed_routings(random.Random(f"{seed}-routings"), products=products, work_centers=work_centers)
     levels = {row.status: float(row.hours) for row in StepServiceLevel.objects.all()}
 
     rng = random.Random(f"{seed}-orders")
@@ -256,6 +260,54 @@ def _seed_products(rng, *, count) -> list[Product]:
         )
     Product.objects.bulk_create(new, batch_size=2000)
     return list(Product.objects.order_by("id")[:count])
+
+
+WORK_CENTERS = [
+    ("PRESS1", "Press 1", "A", "16", "85.00"),
+    ("PRESS2", "Press 2", "A", "16", "85.00"),
+    ("CNC", "CNC machining", "B", "20", "110.00"),
+    ("ASSY", "Assembly", "B", "8", "55.00"),
+    ("PAINT", "Paint line", "C", "16", "70.00"),
+    ("PACK", "Packing", "C", "8", "40.00"),
+]
+
+
+def _seed_work_centers(sites) -> list[WorkCenter]:
+    site_by_code = {site.code: site for site in sites}
+    return [
+        WorkCenter.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "site": site_by_code[site],
+                "hours_per_day": Decimal(hours),
+                "hourly_rate": Decimal(rate),
+            },
+        )[0]
+        for code, name, site, hours, rate in WORK_CENTERS
+    ]
+
+
+def _seed_routings(rng, *, products, work_centers) -> None:
+    """Two or three operations per product that has none yet, ending at packing."""
+    routed = set(RoutingStep.objects.values_list("product_id", flat=True).distinct())
+    packing, machining = work_centers[-1], work_centers[:-1]
+    steps = []
+    for product in products:
+        if product.pk in routed:
+            continue
+        centers = rng.sample(machining, rng.randint(1, 2)) + [packing]
+        steps += [
+            RoutingStep(
+                product=product,
+                sequence=10 * (index + 1),
+                work_center=center,
+                hours_per_unit=Decimal(rng.choice(["0.05", "0.1", "0.2", "0.25", "0.5", "1"])),
+                setup_hours=Decimal(rng.choice(["0", "0.5", "1", "2"])),
+            )
+            for index, center in enumerate(centers)
+        ]
+    RoutingStep.objects.bulk_create(steps, batch_size=5000)
 
 
 def _insert_rows(model, objs) -> None:

@@ -99,6 +99,55 @@ class Site(models.Model):
         return self.name
 
 
+class WorkCenter(models.Model):
+    """A group of machines or people that production plans against (master data shared by
+    planning, pricing and scheduling; scheduling keeps the day-by-day calendar)."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="work_centers")
+    hours_per_day = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("16"))
+    days_per_week = models.PositiveSmallIntegerField(default=5)
+    hourly_rate = models.DecimalField(**MONEY, default=ZERO, help_text="Labour and machine cost per hour.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_day__gt=0, hours_per_day__lte=24), name="workcenter_hours_per_day_0_24"
+            ),
+            models.CheckConstraint(
+                condition=Q(days_per_week__gte=1, days_per_week__lte=7), name="workcenter_days_per_week_1_7"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class RoutingStep(models.Model):
+    """One operation of a product's routing: the work center it needs and for how long."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="routing")
+    sequence = models.PositiveSmallIntegerField(default=10)
+    work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="routing_steps")
+    hours_per_unit = models.DecimalField(max_digits=9, decimal_places=4, validators=[MinValueValidator(ZERO)])
+    setup_hours = models.DecimalField(max_digits=7, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["product", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sequence"], name="routingstep_unique_sequence"),
+            models.CheckConstraint(
+                condition=Q(hours_per_unit__gte=0, setup_hours__gte=0), name="routingstep_hours_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id}/{self.sequence} @ {self.work_center_id}"
+
+
 class DepartmentSetting(models.Model):
     """Who manages a department: escalated alerts go to them."""
 
