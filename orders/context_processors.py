@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from . import navigation as nav_registry
 from . import selectors
 from .roles import user_departments, user_roles
 
@@ -10,14 +11,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     roles = user_roles(user)
-    items = []
-    if roles:
-        items += [
-            ("Orders", reverse("orders:order_list")),
-            ("My queue", reverse("orders:handoff_queue")),
-            ("Alerts", reverse("orders:alert_list")),
-            ("API docs", reverse("api-docs")),
-        ]
+    items = [(item.label, reverse(item.url_name)) for item in nav_registry.items_for(roles)]
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     return {

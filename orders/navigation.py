@@ -1,0 +1,33 @@
+"""Navigation entries by role. Step apps add theirs in AppConfig.ready(), so the hub's
+layout shows them without importing the step apps."""
+
+from dataclasses import dataclass
+
+from .roles import ALL_ROLES
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+    order: int = 50
+
+
+_items: list[NavItem] = []
+
+
+def register(label: str, url_name: str, *, roles=ALL_ROLES, order: int = 50) -> None:
+    item = NavItem(label, url_name, frozenset(roles), order)
+    if item not in _items:
+        _items.append(item)
+
+
+def items_for(roles) -> list[NavItem]:
+    return sorted((item for item in _items if item.roles & set(roles)), key=lambda item: (item.order, item.label))
+
+
+register("Orders", "orders:order_list", order=10)
+register("My queue", "orders:handoff_queue", order=20)
+register("Alerts", "orders:alert_list", order=30)
+register("API docs", "api-docs", order=90)
