@@ -3,3 +3,19 @@ from django.apps import AppConfig
 
 class FulfillmentConfig(AppConfig):
     name = "fulfillment"
+
+    def ready(self):
+        from orders import navigation, outbox, panels
+        from orders.roles import Role
+
+        from . import handlers, selectors
+
+        outbox.register("order.accept", handlers.on_order_accepted)
+        outbox.register("order.cancel", handlers.on_order_cancelled)
+        warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}
+        navigation.register("Pick lists", "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40)
+        navigation.register("Stock", "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41)
+        navigation.register("Shipments", "fulfillment:shipment_list", roles=warehouse, order=42)
+        panels.register(
+            "fulfillment", template="fulfillment/_order_panel.html", context=selectors.order_fulfillment_panel, order=20
+        )

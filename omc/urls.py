@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/fulfillment/", include("fulfillment.api_urls")),
     path("api/", include("orders.api_urls")),
     path("orders/", include("orders.urls")),
+    path("fulfillment/", include("fulfillment.urls")),
 ]

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import panels, selectors, services
 from .access import role_required
 from .errors import DomainError
 from .forms import OrderActionForm, OrderFilterForm
@@ -61,6 +61,7 @@ def order_detail(request, order_id: int):
         "open_alerts": [a for a in order.alerts.all() if a.resolved_at is None],
         "user_departments": {d.value for d in user_departments(request.user)},
         "action_form": OrderActionForm(),
+        "panels": panels.panels_for(order, request.user),
     }
     return render(request, "orders/order_detail.html", context)
 

@@ -1,9 +1,11 @@
 import os
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 from rest_framework.test import APIClient
 
 from orders.models import Handoff
@@ -75,3 +77,53 @@ def overdue_handoff(order_in):
         )
 
     return make
+
+
+# --- browser tests: Debian's Chromium driven by Playwright against live_server ----------------
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_as(browser, live_server, user_with):
+    pages = []
+
+    def login(role):
+        user = user_with(role, first_name=role.label.split()[0])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pages.append(page)
+        page.goto(f"{live_server.url}/orders/")
+        expect(page).to_have_url(f"{live_server.url}/login/?next=/orders/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Orders")
+        return page
+
+    yield login
+    for page in pages:
+        page.close()
+
+
+def screenshot(page, name):
+    """Keep what the user saw, for a person to look at (test-artifacts/ is not committed)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -2,6 +2,7 @@
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,15 +22,19 @@ def _python_files():
 
 
 def _status_writes(tree):
+    """Lines that assign `<something order>.status` or call update()/bulk_update() with a status
+    on an order queryset. Other models' own status fields (shipments, invoices) are theirs."""
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         for target in targets:
             if isinstance(target, ast.Attribute) and target.attr == "status":
-                yield node.lineno
+                if re.search(r"(^|\.)orders?$", ast.unparse(target.value).lower()):
+                    yield node.lineno
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("update", "bulk_update"):
+            receiver = ast.unparse(node.func.value)
             keywords = {k.arg for k in node.keywords}
             strings = {a.value for a in ast.walk(node) if isinstance(a, ast.Constant)}
-            if "status" in keywords or "status" in strings:
+            if receiver.startswith(("Order.", "order.", "orders.")) and ("status" in keywords or "status" in strings):
                 yield node.lineno
 
 

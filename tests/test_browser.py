@@ -1,62 +1,16 @@
 """Real pages in headless Chromium: a sales rep submits, the review board rejects, filters update live."""
 
-import os
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from orders import services
 from orders.models import Order
 from orders.roles import Role
 from orders.states import OrderStatus
 
+from .conftest import screenshot
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page_as(browser, live_server, user_with):
-    pages = []
-
-    def login(role):
-        user = user_with(role, first_name=role.label.split()[0])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pages.append(page)
-        page.goto(f"{live_server.url}/orders/")
-        expect(page).to_have_url(f"{live_server.url}/login/?next=/orders/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.click("button[type=submit]")
-        expect(page.locator("h1")).to_have_text("Orders")
-        return page
-
-    yield login
-    for page in pages:
-        page.close()
-
-
-def _shot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_a_sales_rep_submits_and_the_board_rejects_with_a_reason(page_as, live_server, order_in):
@@ -69,7 +23,7 @@ def test_a_sales_rep_submits_and_the_board_rejects_with_a_reason(page_as, live_s
     expect(sales.get_by_test_id("order-status")).to_have_text("Entered")
     expect(sales.locator(".messages")).to_contain_text(f"Order {order.number} is now entered.")
     expect(sales.get_by_test_id("owner-department")).to_have_text("Senior management")
-    _shot(sales, "order-submitted")
+    screenshot(sales, "order-submitted")
 
     board = page_as(Role.REVIEW_BOARD)
     board.click("nav >> text=My queue")
@@ -81,7 +35,7 @@ def test_a_sales_rep_submits_and_the_board_rejects_with_a_reason(page_as, live_s
     board.click("button[data-action=reject]")
     expect(board.get_by_test_id("order-status")).to_have_text("Rejected")
     expect(board.get_by_test_id("journey")).to_contain_text("No capacity for this quarter")
-    _shot(board, "order-rejected")
+    screenshot(board, "order-rejected")
 
     assert Order.objects.get(pk=order.pk).status == OrderStatus.REJECTED
 
@@ -101,7 +55,7 @@ def test_the_order_list_filters_as_you_type_without_a_reload(page_as, live_serve
 
     page.select_option("select[name=status]", "closed")
     expect(page.locator("#order-table")).to_contain_text("No orders match these filters.")
-    _shot(page, "order-list-filtered")
+    screenshot(page, "order-list-filtered")
 
 
 def test_acknowledging_a_handoff_in_the_browser(page_as, order_in, user_with):

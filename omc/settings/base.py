@@ -154,5 +154,7 @@ LOGGING = {
 # How long each step may keep an order before its hand-off is overdue, in hours,
 # used when no StepServiceLevel row overrides it (admins set those per step).
 OMC_DEFAULT_SERVICE_LEVEL_HOURS = 24
+# When a back order is expected if the order has no promised date yet, in days.
+OMC_BACKORDER_LEAD_DAYS = env.int("OMC_BACKORDER_LEAD_DAYS", default=14)
 
 from .celery import *  # noqa: E402,F401,F403

@@ -1,0 +1,125 @@
+"""Reads for the warehouse screens and the order page."""
+
+from decimal import Decimal
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+
+from orders.models import Order
+from orders.roles import Role, user_roles
+
+from .models import BackOrder, Reservation, Shipment, ShipmentLine, StockLevel, StockMovement
+from .services import OPEN_SHIPMENT_STATUSES, SHIPPABLE_STATUSES
+
+FULFILLMENT_READERS = {
+    Role.WAREHOUSE,
+    Role.EXECUTIVE,
+    Role.CUSTOMER_SERVICE,
+    Role.SCHEDULER,
+    Role.SALES_REP,
+    Role.FINANCE,
+}
+
+
+def stock_list(*, site_id: int | None = None, search: str | None = None, available_only: bool = False) -> QuerySet:
+    qs = StockLevel.objects.select_related("product", "site").annotate(available_qty=F("on_hand") - F("reserved"))
+    if site_id:
+        qs = qs.filter(site_id=site_id)
+    if search:
+        qs = qs.filter(Q(product__sku__icontains=search) | Q(product__name__icontains=search))
+    if available_only:
+        qs = qs.filter(available_qty__gt=0)
+    return qs.order_by("product__sku", "site__code")
+
+
+def stock_ledger(*, stock: StockLevel, limit: int = 50) -> list[StockMovement]:
+    return list(
+        stock.movements.select_related("created_by", "order_line__order").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def stock_ledger_mismatches() -> QuerySet:
+    """Stock levels whose balance differs from the sum of their movements (should be none)."""
+    return StockLevel.objects.annotate(
+        ledger_on_hand=Sum("movements__on_hand_delta", default=Decimal("0")),
+        ledger_reserved=Sum("movements__reserved_delta", default=Decimal("0")),
+    ).exclude(on_hand=F("ledger_on_hand"), reserved=F("ledger_reserved"))
+
+
+def pick_list(*, site_id: int | None = None) -> QuerySet:
+    """Reservations still to pick — orders ready to ship, not covered by an open shipment at
+    that site — highest priority first, then the earliest promised date."""
+    open_shipment = Shipment.objects.filter(
+        order_id=OuterRef("order_line__order_id"), site_id=OuterRef("site_id"), status__in=OPEN_SHIPMENT_STATUSES
+    )
+    qs = (
+        Reservation.objects.filter(quantity__gt=0, order_line__order__status__in=SHIPPABLE_STATUSES)
+        .exclude(Exists(open_shipment))
+        .select_related("site", "order_line__product", "order_line__order__customer")
+    )
+    if site_id:
+        qs = qs.filter(site_id=site_id)
+    return qs.order_by(
+        "site__code",
+        F("order_line__order__priority_score").desc(nulls_last=True),
+        F("order_line__order__promised_date").asc(nulls_last=True),
+        "order_line__order_id",
+        "order_line__line_no",
+    )
+
+
+def shipment_list(*, status: str | None = None, search: str | None = None) -> QuerySet:
+    qs = Shipment.objects.select_related("order__customer", "site")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search) | Q(order__number__icontains=search) | Q(tracking_number__icontains=search)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def shipment_detail(*, shipment_id: int) -> Shipment:
+    return (
+        Shipment.objects.select_related("order__customer", "site", "created_by")
+        .prefetch_related("lines__order_line__product")
+        .get(pk=shipment_id)
+    )
+
+
+def shipment_on_time(shipment: Shipment) -> bool | None:
+    """Delivered on or before the order's promised date; None until both are known."""
+    if not shipment.delivered_at or not shipment.order.promised_date:
+        return None
+    return shipment.delivered_at.date() <= shipment.order.promised_date
+
+
+def backorder_list(*, product_id: int | None = None) -> QuerySet:
+    qs = BackOrder.objects.select_related("order__customer", "product", "order_line")
+    if product_id:
+        qs = qs.filter(product_id=product_id)
+    return qs.order_by("expected_date", "id")
+
+
+def order_fulfillment_panel(order: Order, user) -> dict | None:
+    """Reservations, back orders and shipments of one order, for the order page."""
+    if not user_roles(user) & FULFILLMENT_READERS:
+        return None
+    reservations = list(
+        Reservation.objects.filter(order_line__order=order, quantity__gt=0)
+        .select_related("site", "order_line__product")
+        .order_by("order_line__line_no", "site_id")
+    )
+    backorders = list(
+        BackOrder.objects.filter(order=order).select_related("order_line__product").order_by("order_line__line_no")
+    )
+    shipments = list(Shipment.objects.filter(order=order).select_related("site").order_by("created_at", "id"))
+    for shipment in shipments:
+        shipment.order = order
+        shipment.on_time = shipment_on_time(shipment)
+    if not (reservations or backorders or shipments):
+        return None
+    return {"reservations": reservations, "backorders": backorders, "shipments": shipments}
+
+
+def shipment_lines_with_prices(shipment: Shipment) -> list[ShipmentLine]:
+    return list(shipment.lines.select_related("order_line__product").order_by("order_line__line_no"))
