@@ -51,11 +51,13 @@ def order_detail(request, order_id: int):
         line.net_amount = line_net_amount(
             quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
         )
+    actions = services.order_allowed_transitions(order=order, user=request.user)
     context = {
         "order": order,
         "lines": lines,
         "net_total": order_net_total(lines),
-        "actions": services.order_allowed_transitions(order=order, user=request.user),
+        "actions": actions,
+        "needs_note": any(t.note_required for t in actions),
         "journey": selectors.order_journey(order=order),
         "open_handoff": next((h for h in order.handoffs.all() if h.closed_at is None), None),
         "open_alerts": [a for a in order.alerts.all() if a.resolved_at is None],

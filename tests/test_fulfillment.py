@@ -306,3 +306,31 @@ def test_the_pick_list_puts_priority_first_then_promised_date(
         _accept(order, user_with, django_capture_on_commit_callbacks)
 
     assert [r.order_line.order_id for r in selectors.pick_list()] == [urgent.pk, early.pk, late.pk]
+
+
+def test_goods_produced_for_an_order_are_received_and_reserved_for_it(
+    site, warehouse, user_with, django_capture_on_commit_callbacks
+):
+    from orders.models import OutboxMessage
+    from orders.services import outbox_process
+
+    product = ProductFactory()
+    order = _accept(_order((product, "6")), user_with, django_capture_on_commit_callbacks)
+    assert BackOrder.objects.get(order=order).quantity == Decimal("6")
+    line = order.lines.get()
+
+    # production publishes what it made (as scheduling does when an order's last job finishes)
+    message = OutboxMessage.objects.create(
+        topic="scheduling.produced",
+        order=order,
+        created_at=timezone.now(),
+        payload={"site_id": site.pk, "lines": {str(line.pk): "6"}},
+    )
+    assert outbox_process(message_id=message.pk) is True
+
+    line.refresh_from_db()
+    assert line.quantity_reserved == Decimal("6")
+    assert not BackOrder.objects.filter(order=order).exists()
+    stock = StockLevel.objects.get(product=product, site=site)
+    assert (stock.on_hand, stock.reserved) == (Decimal("6"), Decimal("6"))
+    assert stock.movements.filter(kind="receipt").get().note == f"Produced for order {order.number}"
