@@ -3,3 +3,19 @@ from django.apps import AppConfig
 
 class BillingConfig(AppConfig):
     name = "billing"
+
+    def ready(self):
+        from orders import navigation, outbox, panels
+        from orders.roles import Role
+
+        from . import handlers, selectors
+
+        outbox.register("order.ship", handlers.on_order_shipped)
+        outbox.register("returns.claim_opened", handlers.on_claim_opened)
+        finance = {Role.FINANCE, Role.EXECUTIVE}
+        navigation.register("Invoice review", "billing:review_queue", roles={Role.FINANCE}, order=45)
+        navigation.register("Invoices", "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)
+        navigation.register("Receivables", "billing:receivables", roles=finance, order=47)
+        panels.register(
+            "billing", template="billing/_order_panel.html", context=selectors.order_billing_panel, order=30
+        )

@@ -372,11 +372,17 @@ def shipment_ship(*, shipment_id: int, carrier: str, service: str, tracking_numb
         shipment.carrier, shipment.service, shipment.tracking_number = carrier, service, tracking_number
         shipment.ship_date, shipment.status, shipment.shipped_at = ship_date, Shipment.Status.SHIPPED, timezone.now()
         shipment.save(update_fields=["carrier", "service", "tracking_number", "ship_date", "status", "shipped_at"])
+        shipped = {
+            str(line.order_line_id): str(line.quantity_packed)
+            for line in shipment.lines.all()
+            if line.quantity_packed > 0
+        }
         order_transition(
             order_id=order.pk,
             action="ship",
             actor=user,
             note=f"{shipment.number}: {carrier} {service} {tracking_number}".strip(),
+            data={"shipment": shipment.number, "lines": shipped},
         )
     return shipment
 

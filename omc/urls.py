@@ -17,7 +17,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/fulfillment/", include("fulfillment.api_urls")),
+    path("api/billing/", include("billing.api_urls")),
     path("api/", include("orders.api_urls")),
     path("orders/", include("orders.urls")),
     path("fulfillment/", include("fulfillment.urls")),
+    path("billing/", include("billing.urls")),
 ]

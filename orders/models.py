@@ -271,6 +271,9 @@ class OrderEvent(models.Model):
     role = models.CharField(max_length=30, choices=Role.choices, blank=True)
     department = models.CharField(max_length=30, choices=Department.choices, blank=True)
     note = models.TextField(blank=True)
+    # Facts the step app that made the move hands on to the next (e.g. the shipment number and
+    # the quantities it shipped, which billing turns into invoice lines).
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

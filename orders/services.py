@@ -128,7 +128,7 @@ def _first_role(user, allowed=None):
     return next((role for role in Role if role in roles), None)
 
 
-def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Order:
+def order_transition(*, order_id: int, action: str, actor, note: str = "", data: dict | None = None) -> Order:
     """Move an order by `action`, the only way its status changes.
 
     In one transaction: locks the order row, checks the action exists (UnknownAction),
@@ -137,7 +137,8 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Or
     required note is given and the business guard holds (GuardFailed); then writes
     the status, an OrderEvent, closes/opens hand-offs and queues the outbox work,
     which is published only after commit. On any error nothing is written.
-    `actor=None` is the system itself (Celery hand-offs): no role check.
+    `actor=None` is the system itself (Celery hand-offs): no role check. `data` (JSON) is kept
+    on the event and handed to the departments that react to the move.
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -193,12 +194,14 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "") -> Or
             role=role or "",
             department=department,
             note=note,
+            data=data or {},
             created_at=now,
         )
         _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
         topic = f"order.{action}"
         if outbox.has_handlers(topic):
-            outbox_enqueue(topic=topic, order=order, payload={"event_id": event.pk, "to_status": target})
+            payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
+            outbox_enqueue(topic=topic, order=order, payload=payload)
     return order
 
 

@@ -154,6 +154,10 @@ LOGGING = {
 # How long each step may keep an order before its hand-off is overdue, in hours,
 # used when no StepServiceLevel row overrides it (admins set those per step).
 OMC_DEFAULT_SERVICE_LEVEL_HOURS = 24
+# Billing: the standard tax rate when neither the customer nor the product has its own, and how
+# often an overdue invoice is reminded.
+OMC_STANDARD_TAX_RATE_PERCENT = env("OMC_STANDARD_TAX_RATE_PERCENT", default="20")
+OMC_REMINDER_INTERVAL_DAYS = env.int("OMC_REMINDER_INTERVAL_DAYS", default=7)
 # When a back order is expected if the order has no promised date yet, in days.
 OMC_BACKORDER_LEAD_DAYS = env.int("OMC_BACKORDER_LEAD_DAYS", default=14)
 

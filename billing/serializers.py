@@ -1,0 +1,138 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from orders.models import Currency, Customer
+
+from .models import Invoice, InvoiceLine, Payment
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "order_line",
+            "description",
+            "delivery_note",
+            "quantity",
+            "unit_price",
+            "discount_percent",
+            "tax_rate_percent",
+            "net_amount",
+            "tax_amount",
+        ]
+
+
+class CheckSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    ok = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "number",
+            "customer",
+            "customer_name",
+            "order",
+            "order_number",
+            "corrects",
+            "currency",
+            "customer_po",
+            "language",
+            "send_to",
+            "period_start",
+            "period_end",
+            "subtotal",
+            "tax_total",
+            "total",
+            "amount_paid",
+            "amount_credited",
+            "balance",
+            "issue_date",
+            "due_date",
+            "question",
+            "answer",
+            "reason",
+            "created_at",
+            "posted_at",
+            "paid_at",
+            "sent_at",
+        ]
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    checks = serializers.SerializerMethodField()
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = InvoiceSerializer.Meta.fields + ["lines", "checks"]
+
+    def get_checks(self, invoice) -> list[dict]:
+        from .services import invoice_checks
+
+        return [{"label": c.label, "ok": c.ok, "detail": c.detail} for c in invoice_checks(invoice)]
+
+
+class LineQuantitySerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False)
+
+
+class InvoiceEditSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+    customer_po = serializers.CharField(max_length=60, required=False, allow_blank=True, default=None)
+    lines = LineQuantitySerializer(many=True, required=False, default=list, max_length=500)
+
+
+class QuestionSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=2000)
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=2000)
+    customer_po = serializers.CharField(max_length=60, required=False, allow_blank=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class CreditNoteSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+    lines = LineQuantitySerializer(many=True, allow_empty=False, max_length=500)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    currency = serializers.ChoiceField(choices=Currency.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    invoices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, write_only=True, max_length=500
+    )
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "customer",
+            "amount",
+            "currency",
+            "received_on",
+            "reference",
+            "unallocated",
+            "invoices",
+            "created_at",
+        ]
+        read_only_fields = ["unallocated", "created_at"]
