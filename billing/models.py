@@ -108,7 +108,13 @@ class Invoice(models.Model):
 
     @property
     def balance(self) -> Decimal:
+        """What the customer still owes; negative when a credit note came after payment, i.e. a
+        refund is due to the customer."""
         return self.total - self.amount_paid - self.amount_credited
+
+    @property
+    def refund_due(self) -> Decimal:
+        return max(ZERO, -self.balance)
 
 
 class InvoiceLine(models.Model):

@@ -106,6 +106,16 @@ def ar_aging(*, today: date | None = None) -> QuerySet:
     )
 
 
+def refunds_due() -> QuerySet:
+    """Paid invoices corrected afterwards by credit notes: the customer is owed money back."""
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=S.POSTED)
+        .filter(amount_paid__gt=0, total__lt=F("amount_paid") + F("amount_credited"))
+        .select_related("customer")
+        .order_by("posted_at", "id")
+    )
+
+
 def dso(*, days: int = 90, today: date | None = None) -> Decimal | None:
     """Days sales outstanding = open receivables / invoiced sales of the last `days` days × days
     (all currencies added at face value: a single-currency figure per company is the usual use)."""

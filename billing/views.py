@@ -237,6 +237,7 @@ def receivables(request):
             "accuracy": selectors.billing_accuracy(),
             "payment_form": PaymentForm(initial={"received_on": timezone.localdate(), "currency": "EUR"}),
             "payments": Payment.objects.select_related("customer").order_by("-received_on", "-id")[:10],
+            "refunds": selectors.refunds_due()[:50],
             "is_finance": user_has_role(request.user, FINANCE),
         },
     )

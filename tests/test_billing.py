@@ -309,3 +309,28 @@ def test_the_order_event_carries_the_shipment(shop):
     order = shop.shipped()
     event = OrderEvent.objects.get(order=order, action="ship")
     assert event.data["shipment"].startswith("SH-") and list(event.data["lines"].values()) == ["10.000"]
+
+
+def test_a_credit_note_after_payment_leaves_a_refund_due(shop):
+    order = shop.shipped(lines=[("1", "100.00", "0")])
+    invoice = Invoice.objects.get(order=order)
+    services.invoice_post(invoice_id=invoice.pk, user=shop.finance)
+    services.payment_record(
+        customer=order.customer,
+        amount=Decimal("120.00"),
+        currency="EUR",
+        received_on=timezone.localdate(),
+        user=shop.finance,
+    )
+
+    services.credit_note_issue(
+        invoice_id=invoice.pk,
+        user=shop.finance,
+        reason="Returned",
+        lines={invoice.lines.get().pk: {"quantity": Decimal("1")}},
+    )
+
+    invoice.refresh_from_db()
+    assert (invoice.balance, invoice.refund_due) == (Decimal("-120.00"), Decimal("120.00"))
+    assert [r.pk for r in selectors.refunds_due()] == [invoice.pk]
+    assert list(selectors.ar_aging()) == []

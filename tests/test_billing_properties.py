@@ -147,7 +147,9 @@ def _check_invariants(order):
         assert invoice.total == invoice.subtotal + invoice.tax_total
         paid = PaymentAllocation.objects.filter(invoice=invoice).aggregate(s=Sum("amount", default=0))["s"]
         assert invoice.amount_paid == paid
-        assert invoice.balance >= 0
+        # never owed more than invoiced; below zero only as a refund of money actually received
+        assert invoice.balance <= invoice.total
+        assert invoice.balance >= 0 or invoice.refund_due <= invoice.amount_paid
         if invoice.kind == Invoice.Kind.INVOICE:
             credited = invoice.credit_notes.filter(status=Invoice.Status.POSTED).aggregate(s=Sum("total", default=0))[
                 "s"
