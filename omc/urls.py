@@ -18,8 +18,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/fulfillment/", include("fulfillment.api_urls")),
     path("api/billing/", include("billing.api_urls")),
+    path("api/pricing/", include("pricing.api_urls")),
+    path("api/planning/", include("planning.api_urls")),
     path("api/", include("orders.api_urls")),
     path("orders/", include("orders.urls")),
+    path("planning/", include("planning.urls")),
     path("fulfillment/", include("fulfillment.urls")),
     path("billing/", include("billing.urls")),
+    path("pricing/", include("pricing.urls")),
 ]

@@ -37,6 +37,25 @@ def everything_shipped(lines) -> bool:
     return all(line.quantity_shipped >= line.quantity_ordered for line in lines)
 
 
+_extra_guards: dict[str, list] = {}
+
+
+def register(action: str, guard) -> None:
+    """A step app adds a business rule to a move (e.g. pricing: no quote while a discount waits
+    for approval). `guard(order, lines)` returns field errors like the guards above."""
+    if guard not in _extra_guards.setdefault(action, []):
+        _extra_guards[action].append(guard)
+
+
+def errors_for(action: str, table_guard: str, order, lines) -> dict:
+    """Every failing rule of a move: the table's own guard, then the registered ones."""
+    errors = GUARDS[table_guard](order, lines) if table_guard else {}
+    for guard in _extra_guards.get(action, ()):
+        for field, messages in guard(order, lines).items():
+            errors.setdefault(field, []).extend(messages)
+    return errors
+
+
 GUARDS = {
     "lines_priced": lines_priced,
     "something_shipped": something_shipped,

@@ -161,10 +161,9 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
         if transition.note_required and not note:
             raise GuardFailed("A reason is required.", field_errors={"note": ["Give a reason for this action."]})
         lines = list(order.lines.all())
-        if transition.guard:
-            errors = guards.GUARDS[transition.guard](order, lines)
-            if errors:
-                raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
+        errors = guards.errors_for(action, transition.guard, order, lines)
+        if errors:
+            raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
 
         target = transition.target
         if transition.alternative_target and not guards.everything_shipped(lines):

@@ -3,3 +3,23 @@ from django.apps import AppConfig
 
 class PricingConfig(AppConfig):
     name = "pricing"
+
+    def ready(self):
+        from orders import guards, navigation, panels
+        from orders.roles import Role
+
+        from . import selectors, services
+
+        guards.register("quote", services.guard_prices_approved)
+        guards.register("submit", services.guard_prices_approved)
+        guards.register("submit", services.guard_quote_not_expired)
+        navigation.register("Price approvals", "pricing:approval_queue", roles=selectors.APPROVERS, order=35)
+        navigation.register(
+            "Price lists",
+            "pricing:price_list_list",
+            roles={Role.ESTIMATOR, Role.SALES_REP, Role.EXECUTIVE, Role.FINANCE},
+            order=36,
+        )
+        panels.register(
+            "pricing", template="pricing/_order_panel.html", context=selectors.order_pricing_panel, order=10
+        )

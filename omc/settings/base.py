@@ -138,9 +138,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Each app's "status" and "kind" choices get their own schema name.
     "ENUM_NAME_OVERRIDES": {
         "DepartmentEnum": "orders.roles.Department",
         "OrderStatusEnum": "orders.states.OrderStatus",
+        "StockMovementKindEnum": "fulfillment.models.StockMovement.Kind",
+        "ShipmentStatusEnum": "fulfillment.models.Shipment.Status",
+        "InvoiceKindEnum": "billing.models.Invoice.Kind",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "PriceApprovalStatusEnum": "pricing.models.PriceApproval.Status",
+        "PlanningEventKindEnum": "planning.models.PlanningEvent.Kind",
     },
 }
 
@@ -154,6 +161,9 @@ LOGGING = {
 # How long each step may keep an order before its hand-off is overdue, in hours,
 # used when no StepServiceLevel row overrides it (admins set those per step).
 OMC_DEFAULT_SERVICE_LEVEL_HOURS = 24
+# Pricing: discounts above this, or an order margin below that, need an estimator's or manager's approval.
+OMC_DISCOUNT_APPROVAL_PERCENT = env("OMC_DISCOUNT_APPROVAL_PERCENT", default="10")
+OMC_MARGIN_APPROVAL_PERCENT = env("OMC_MARGIN_APPROVAL_PERCENT", default="15")
 # Billing: the standard tax rate when neither the customer nor the product has its own, and how
 # often an overdue invoice is reminded.
 OMC_STANDARD_TAX_RATE_PERCENT = env("OMC_STANDARD_TAX_RATE_PERCENT", default="20")

@@ -1,0 +1,378 @@
+"""Pricing: resolve prices and discounts, estimate the cost to serve, approvals, quotes.
+
+Price resolution for a product, a customer, a quantity and a day, in the order's currency:
+  1. the customer's own price valid that day;
+  2. else the best quantity break of the active price lists valid that day (the item with the
+     highest minimum quantity not above the ordered quantity);
+  3. else the product's list price, if it is in that currency.
+The agreed unit price and discount are copied onto the order line when the order is priced,
+so later changes to lists never change a placed order.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.errors import ValidationFailed
+from orders.models import Order, OrderLine, Product, RoutingStep
+from orders.money import CENT, line_net_amount
+from orders.services import number_reserve, order_transition
+from orders.states import OrderStatus
+
+from .errors import PricingStateError
+from .models import (
+    CostEstimate,
+    CustomerDestination,
+    CustomerPrice,
+    Discount,
+    FreightZone,
+    PriceApproval,
+    PriceList,
+    PriceListItem,
+    Quote,
+)
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+def _valid_on(day: date) -> Q:
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+@dataclass
+class ResolvedPrice:
+    unit_price: Decimal
+    source: str  # "customer price", "quantity break", "price list", "product list price"
+
+
+def price_resolve(*, customer, product: Product, quantity: Decimal, currency: str, day: date) -> ResolvedPrice:
+    """The price the customer pays per unit (see the module docstring for the order of rules)."""
+    customer_price = (
+        CustomerPrice.objects.filter(_valid_on(day), customer=customer, product=product, currency=currency)
+        .order_by("-valid_from")
+        .first()
+    )
+    if customer_price:
+        return ResolvedPrice(customer_price.unit_price, "customer price")
+    item = (
+        PriceListItem.objects.filter(
+            product=product, min_quantity__lte=quantity, price_list__active=True, price_list__currency=currency
+        )
+        .filter(
+            Q(price_list__valid_from__lte=day), Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=day)
+        )
+        .order_by("-min_quantity", "-price_list__valid_from")
+        .first()
+    )
+    if item:
+        return ResolvedPrice(item.unit_price, "quantity break" if item.min_quantity > 1 else "price list")
+    if product.currency == currency:
+        return ResolvedPrice(product.list_price, "product list price")
+    raise ValidationFailed(
+        f"No price for {product.sku} in {currency}.",
+        field_errors={"lines": [f"No price for {product.sku} in {currency}: add it to a price list."]},
+    )
+
+
+def discount_resolve(*, customer, product: Product, day: date) -> Decimal:
+    """The best standing discount: the customer's own or their tier's, on the product's family or on all."""
+    best = (
+        Discount.objects.filter(_valid_on(day))
+        .filter(Q(customer=customer) | Q(customer__isnull=True, tier=customer.tier))
+        .filter(Q(product_family="") | Q(product_family=product.family))
+        .order_by("-percent")
+        .values_list("percent", flat=True)
+        .first()
+    )
+    return best or ZERO
+
+
+# --- pricing an order ----------------------------------------------------------------------
+
+
+def order_price(*, order_id: int, user) -> CostEstimate:
+    """Price a draft from the lists: copy each line's resolved unit price and standing discount
+    onto the line, then estimate the cost to serve."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
+        _require_draft(order)
+        today = timezone.localdate()
+        lines = list(order.lines.select_for_update().select_related("product").order_by("line_no"))
+        for line in lines:
+            price = price_resolve(
+                customer=order.customer,
+                product=line.product,
+                quantity=line.quantity_ordered,
+                currency=order.currency,
+                day=today,
+            )
+            line.unit_price = price.unit_price
+            line.discount_percent = discount_resolve(customer=order.customer, product=line.product, day=today)
+        OrderLine.objects.bulk_update(lines, ["unit_price", "discount_percent"])
+        return cost_estimate_compute(order=order)
+
+
+def order_line_discount_set(*, order_id: int, line_no: int, discount_percent: Decimal, user) -> CostEstimate:
+    """A sales rep gives a line a special discount on a draft; past the threshold it needs approval
+    before the order can be quoted or submitted."""
+    if not ZERO <= discount_percent <= HUNDRED:
+        raise ValidationFailed("Discount between 0 and 100%.", field_errors={"discount_percent": ["0 to 100."]})
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        _require_draft(order)
+        updated = order.lines.filter(line_no=line_no).update(discount_percent=discount_percent)
+        if not updated:
+            raise ValidationFailed("No such line.", field_errors={"line_no": [f"The order has no line {line_no}."]})
+        return cost_estimate_compute(order=order)
+
+
+def _require_draft(order: Order) -> None:
+    if order.status != OrderStatus.DRAFT:
+        raise PricingStateError(
+            f"Order {order.number} is {order.get_status_display().lower()}: only drafts are "
+            "priced; its agreed prices no longer change."
+        )
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cost_estimate_calculate(*, order: Order) -> dict:
+    """Material (standard cost), labour and set-up (routing hours × work-center rates) and freight
+    (the customer's destination zone: flat + share of value), against the order's net revenue.
+    Each cost is rounded once, half up, to cents; margin = revenue − total cost."""
+    lines = list(order.lines.select_related("product"))
+    routing = {}
+    for step in RoutingStep.objects.filter(product_id__in={line.product_id for line in lines}).select_related(
+        "work_center"
+    ):
+        routing.setdefault(step.product_id, []).append(step)
+    material = labour = setup = revenue = ZERO
+    per_line = []
+    for line in lines:
+        quantity = line.quantity_ordered
+        line_material = quantity * line.product.standard_cost
+        line_labour = line_setup = ZERO
+        for step in routing.get(line.product_id, []):
+            line_labour += quantity * step.hours_per_unit * step.work_center.hourly_rate
+            line_setup += step.setup_hours * step.work_center.hourly_rate
+        net = line_net_amount(
+            quantity=quantity, unit_price=line.unit_price or ZERO, discount_percent=line.discount_percent
+        )
+        line_cost = _money(line_material + line_labour + line_setup)
+        per_line.append({"line_no": line.line_no, "revenue": net, "cost": line_cost, "margin": net - line_cost})
+        material, labour, setup, revenue = (
+            material + line_material,
+            labour + line_labour,
+            setup + line_setup,
+            revenue + net,
+        )
+    zone = _freight_zone(order.customer_id)
+    freight = (zone.flat_cost + revenue * zone.percent_of_value / HUNDRED) if zone else ZERO
+    material, labour, setup, freight = (_money(v) for v in (material, labour, setup, freight))
+    total_cost = material + labour + setup + freight
+    margin = revenue - total_cost
+    return {
+        "material": material,
+        "labour": labour,
+        "setup": setup,
+        "freight": freight,
+        "total_cost": total_cost,
+        "revenue": revenue,
+        "margin": margin,
+        "margin_percent": (margin * HUNDRED / revenue).quantize(CENT, rounding=ROUND_HALF_UP) if revenue else None,
+        "lines": per_line,  # before freight, which is the order's
+    }
+
+
+def cost_estimate_compute(*, order: Order) -> CostEstimate:
+    """Calculate and keep the order's cost estimate (shown to the roles that may see margins)."""
+    figures = cost_estimate_calculate(order=order)
+    figures.pop("lines")
+    estimate, _ = CostEstimate.objects.update_or_create(
+        order=order, defaults={**figures, "computed_at": timezone.now()}
+    )
+    return estimate
+
+
+def _freight_zone(customer_id: int) -> FreightZone | None:
+    destination = CustomerDestination.objects.select_related("zone").filter(customer_id=customer_id).first()
+    return destination.zone if destination else FreightZone.objects.filter(is_default=True).first()
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+def approval_reasons(order: Order, lines) -> list[str]:
+    """Why this order's prices need approval: discounts above the threshold, or an order margin
+    below the minimum."""
+    threshold = Decimal(str(settings.OMC_DISCOUNT_APPROVAL_PERCENT))
+    reasons = [
+        f"Line {line.line_no}: discount {line.discount_percent}% is above {threshold}%."
+        for line in lines
+        if line.discount_percent > threshold
+    ]
+    margin_percent = cost_estimate_calculate(order=order)["margin_percent"]
+    minimum = Decimal(str(settings.OMC_MARGIN_APPROVAL_PERCENT))
+    if margin_percent is not None and margin_percent < minimum:
+        reasons.append(f"Order margin {margin_percent}% is below {minimum}%.")
+    return reasons
+
+
+def _fingerprint(lines) -> str:
+    facts = [
+        [line.line_no, line.product_id, str(line.quantity_ordered), str(line.unit_price), str(line.discount_percent)]
+        for line in sorted(lines, key=lambda line: line.line_no)
+    ]
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
+def approval_request(*, order_id: int, user) -> PriceApproval:
+    """Ask for approval of the order's current prices (idempotent while one is pending)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        lines = list(order.lines.all())
+        reasons = approval_reasons(order, lines)
+        if not reasons:
+            raise ValidationFailed("No approval is needed.", field_errors={"order": ["Prices are within limits."]})
+        fingerprint = _fingerprint(lines)
+        existing = PriceApproval.objects.filter(
+            order=order, fingerprint=fingerprint, status=PriceApproval.Status.PENDING
+        ).first()
+        if existing:
+            return existing
+        return PriceApproval.objects.create(
+            order=order, reasons=reasons, requested_by=user, requested_at=timezone.now(), fingerprint=fingerprint
+        )
+
+
+def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") -> PriceApproval:
+    """An estimator or manager approves or rejects (a rejection needs a reason)."""
+    if not approve and not note.strip():
+        raise ValidationFailed("Say why.", field_errors={"note": ["A rejection needs a reason."]})
+    with transaction.atomic():
+        approval = PriceApproval.objects.select_for_update().get(pk=approval_id)
+        if approval.status != PriceApproval.Status.PENDING:
+            raise PricingStateError(f"This approval is already {approval.get_status_display().lower()}.")
+        approval.status = PriceApproval.Status.APPROVED if approve else PriceApproval.Status.REJECTED
+        approval.decided_by, approval.decided_at, approval.note = user, timezone.now(), note.strip()
+        approval.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return approval
+
+
+def guard_prices_approved(order: Order, lines) -> dict:
+    """Transition guard (quote, submit): prices past the limits need an approval of exactly these prices."""
+    reasons = approval_reasons(order, lines)
+    if not reasons:
+        return {}
+    approved = PriceApproval.objects.filter(
+        order=order, fingerprint=_fingerprint(lines), status=PriceApproval.Status.APPROVED
+    ).exists()
+    return {} if approved else {"pricing": [*reasons, "Ask an estimator or manager to approve these prices."]}
+
+
+def guard_quote_not_expired(order: Order, lines) -> dict:
+    """Transition guard (submit): a quote past its validity cannot become an order."""
+    if order.status != OrderStatus.QUOTED:
+        return {}
+    quote = Quote.objects.filter(order=order).first()
+    if quote and quote.valid_until < timezone.localdate():
+        return {"quote": [f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}: price it again."]}
+    return {}
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+def quote_send(*, order_id: int, user, valid_days: int = 30) -> Quote:
+    """Send a priced draft to the customer as a quote valid for `valid_days`: the order moves to
+    quoted (its guards: lines priced, prices approved), the quote is numbered and emailed after
+    commit."""
+    if not 1 <= valid_days <= 365:
+        raise ValidationFailed("Validity 1 to 365 days.", field_errors={"valid_days": ["Between 1 and 365."]})
+    with transaction.atomic():
+        order = order_transition(
+            order_id=order_id, action="quote", actor=user, note=f"Quote valid for {valid_days} days"
+        )
+        quote = Quote.objects.create(
+            order=order,
+            number=f"Q-{number_reserve(name='quote'):07d}",
+            valid_until=timezone.localdate() + timedelta(days=valid_days),
+            sent_at=timezone.now(),
+            sent_by=user,
+            sent_to=order.customer.billing_email,
+        )
+        transaction.on_commit(lambda: _quote_email(quote.pk))
+    return quote
+
+
+def _quote_email(quote_id: int) -> None:
+    from orders.documents import pdf_from_template
+
+    from .selectors import quote_document_context
+
+    quote = Quote.objects.select_related("order__customer").get(pk=quote_id)
+    if not quote.sent_to:
+        return
+    message = EmailMessage(
+        subject=f"Quote {quote.number}",
+        to=[quote.sent_to],
+        body=f"Please find our quote {quote.number}, valid until {quote.valid_until}.",
+    )
+    message.attach(
+        f"{quote.number}.pdf",
+        pdf_from_template("pricing/quote_document.html", quote_document_context(quote)),
+        "application/pdf",
+    )
+    message.send()
+
+
+def quote_convert(*, order_id: int, user) -> Order:
+    """The customer accepted the quote: it becomes an order with the quoted prices, unless expired."""
+    return order_transition(order_id=order_id, action="submit", actor=user, note="Quote accepted by the customer")
+
+
+# --- master data ---------------------------------------------------------------------------
+
+
+def price_list_check_overlap(
+    *, currency: str, valid_from: date, valid_to: date | None, name: str, exclude_id: int | None = None
+) -> None:
+    """Two active lists with the same name and currency may not be valid on the same day."""
+    end = valid_to or date.max
+    clash = (
+        PriceList.objects.filter(active=True, currency=currency, name=name, valid_from__lte=end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+        .exclude(pk=exclude_id)
+    )
+    if clash.exists():
+        raise ValidationFailed(
+            "Overlapping validity.",
+            field_errors={"valid_from": [f"'{name}' in {currency} already has a list valid in that period."]},
+        )
+
+
+def customer_price_check_overlap(
+    *, customer, product, currency: str, valid_from: date, valid_to: date | None, exclude_id: int | None = None
+) -> None:
+    end = valid_to or date.max
+    clash = (
+        CustomerPrice.objects.filter(customer=customer, product=product, currency=currency, valid_from__lte=end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+        .exclude(pk=exclude_id)
+    )
+    if clash.exists():
+        raise ValidationFailed(
+            "Overlapping validity.",
+            field_errors={"valid_from": ["This customer already has a price for this product in that period."]},
+        )

@@ -1,0 +1,164 @@
+"""Pricing pages: price an order, approvals, quotes (HTML and PDF), price lists."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orders.access import role_required
+from orders.documents import pdf_from_template
+from orders.errors import DomainError
+from orders.models import Order
+from orders.roles import Role
+
+from . import selectors, services
+from .models import PriceApproval, PriceList, Quote
+
+
+def _run(request, order_id, action, done):
+    try:
+        action()
+    except (DomainError, Order.DoesNotExist, PriceApproval.DoesNotExist) as error:
+        message = getattr(error, "message", "Not found.")
+        details = " ".join(m for msgs in getattr(error, "field_errors", {}).values() for m in msgs)
+        messages.error(request, f"{message} {details}".strip() if details not in message else message)
+    else:
+        messages.success(request, done)
+    return redirect("orders:order_detail", order_id=order_id)
+
+
+@require_POST
+@role_required(selectors.PRICERS)
+def order_price(request, order_id: int):
+    return _run(
+        request,
+        order_id,
+        lambda: services.order_price(order_id=order_id, user=request.user),
+        "Priced from the price lists; the agreed prices are now on the lines.",
+    )
+
+
+@require_POST
+@role_required(selectors.PRICERS)
+def order_line_discount(request, order_id: int):
+    try:
+        line_no = int(request.POST.get("line_no", ""))
+        discount = Decimal(request.POST.get("discount_percent", ""))
+    except (ValueError, InvalidOperation):
+        messages.error(request, "Give a line number and a discount between 0 and 100.")
+        return redirect("orders:order_detail", order_id=order_id)
+    return _run(
+        request,
+        order_id,
+        lambda: services.order_line_discount_set(
+            order_id=order_id, line_no=line_no, discount_percent=discount, user=request.user
+        ),
+        f"Line {line_no} discount set to {discount}%.",
+    )
+
+
+@require_POST
+@role_required(selectors.PRICERS)
+def approval_request(request, order_id: int):
+    return _run(
+        request,
+        order_id,
+        lambda: services.approval_request(order_id=order_id, user=request.user),
+        "Approval requested from estimating.",
+    )
+
+
+@require_POST
+@role_required(selectors.APPROVERS)
+def approval_decide(request, approval_id: int):
+    approval = PriceApproval.objects.filter(pk=approval_id).first()
+    if approval is None:
+        raise Http404("No such approval.")
+    approve = request.POST.get("decision") == "approve"
+    return _run(
+        request,
+        approval.order_id,
+        lambda: services.approval_decide(
+            approval_id=approval_id, user=request.user, approve=approve, note=request.POST.get("note", "")[:500]
+        ),
+        "Prices approved." if approve else "Prices rejected.",
+    )
+
+
+@require_POST
+@role_required(selectors.QUOTERS)
+def quote_send(request, order_id: int):
+    try:
+        valid_days = int(request.POST.get("valid_days", "30"))
+    except ValueError:
+        valid_days = 0
+    return _run(
+        request,
+        order_id,
+        lambda: services.quote_send(order_id=order_id, user=request.user, valid_days=valid_days),
+        "Quote sent to the customer.",
+    )
+
+
+@require_POST
+@role_required(selectors.QUOTERS | {Role.CUSTOMER_SERVICE})
+def quote_convert(request, order_id: int):
+    return _run(
+        request,
+        order_id,
+        lambda: services.quote_convert(order_id=order_id, user=request.user),
+        "The quote is now an order, at the quoted prices.",
+    )
+
+
+def _quote_or_404(quote_id) -> Quote:
+    quote = Quote.objects.select_related("order__customer").filter(pk=quote_id).first()
+    if quote is None:
+        raise Http404("No such quote.")
+    return quote
+
+
+@require_GET
+@role_required(selectors.PRICING_READERS)
+def quote_document(request, quote_id: int):
+    return render(request, "pricing/quote_document.html", selectors.quote_document_context(_quote_or_404(quote_id)))
+
+
+@require_GET
+@role_required(selectors.PRICING_READERS)
+def quote_pdf(request, quote_id: int):
+    quote = _quote_or_404(quote_id)
+    response = HttpResponse(
+        pdf_from_template("pricing/quote_document.html", selectors.quote_document_context(quote)),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
+    return response
+
+
+@require_GET
+@role_required(selectors.APPROVERS)
+def approval_queue(request):
+    page = Paginator(selectors.approvals_pending(), 25).get_page(request.GET.get("page"))
+    return render(request, "pricing/approval_queue.html", {"page": page})
+
+
+@require_GET
+@role_required(selectors.PRICING_READERS)
+def price_list_list(request):
+    page = Paginator(selectors.price_list_list(), 25).get_page(request.GET.get("page"))
+    return render(request, "pricing/price_list_list.html", {"page": page})
+
+
+@require_GET
+@role_required(selectors.PRICING_READERS)
+def price_list_detail(request, price_list_id: int):
+    price_list = PriceList.objects.filter(pk=price_list_id).first()
+    if price_list is None:
+        raise Http404("No such price list.")
+    items = price_list.items.select_related("product").order_by("product__sku", "min_quantity")
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(request, "pricing/price_list_detail.html", {"price_list": price_list, "page": page})
