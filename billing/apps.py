@@ -17,5 +17,12 @@ class BillingConfig(AppConfig):
         navigation.register("Invoices", "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)
         navigation.register("Receivables", "billing:receivables", roles=finance, order=47)
         panels.register(
+            "billing",
+            page="customer",
+            template="billing/_customer_panel.html",
+            context=selectors.customer_billing_panel,
+            order=10,
+        )
+        panels.register(
             "billing", template="billing/_order_panel.html", context=selectors.order_billing_panel, order=30
         )

@@ -179,3 +179,30 @@ def order_billing_panel(order: Order, user) -> dict | None:
     if not invoices:
         return None
     return {"invoices": invoices}
+
+
+def customer_billing_panel(customer, user) -> dict | None:
+    """Open and overdue invoices of a customer, for the customer page (credit status)."""
+    if not user_roles(user) & BILLING_READERS:
+        return None
+    open_invoices = list(_open_posted().filter(customer=customer).order_by("due_date", "id")[:20])
+    today = timezone.localdate()
+    totals = (
+        _open_posted()
+        .filter(customer=customer)
+        .aggregate(
+            open=Sum(F("total") - F("amount_paid") - F("amount_credited"), output_field=MONEY_FIELD),
+            overdue=Sum(
+                F("total") - F("amount_paid") - F("amount_credited"),
+                filter=Q(due_date__lt=today),
+                output_field=MONEY_FIELD,
+            ),
+        )
+    )
+    return {
+        "invoices": open_invoices,
+        "open": totals["open"] or ZERO,
+        "overdue": totals["overdue"] or ZERO,
+        "today": today,
+        "currency": customer.currency,
+    }

@@ -18,5 +18,12 @@ class FulfillmentConfig(AppConfig):
         navigation.register("Stock", "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41)
         navigation.register("Shipments", "fulfillment:shipment_list", roles=warehouse, order=42)
         panels.register(
+            "in_stock",
+            page="sell_now",
+            template="fulfillment/_sell_now_panel.html",
+            context=selectors.sell_now_in_stock,
+            order=10,
+        )
+        panels.register(
             "fulfillment", template="fulfillment/_order_panel.html", context=selectors.order_fulfillment_panel, order=20
         )

@@ -123,3 +123,13 @@ def order_fulfillment_panel(order: Order, user) -> dict | None:
 
 def shipment_lines_with_prices(shipment: Shipment) -> list[ShipmentLine]:
     return list(shipment.lines.select_related("order_line__product").order_by("order_line__line_no"))
+
+
+def sell_now_in_stock(_obj, user) -> dict | None:
+    """Products with stock beyond reservations, per site: they can ship today."""
+    if not user_roles(user) & {Role.SALES_REP, Role.EXECUTIVE, Role.CUSTOMER_SERVICE}:
+        return None
+    rows = list(
+        stock_list(available_only=True).filter(product__active=True).order_by("-available_qty", "product__sku")[:25]
+    )
+    return {"rows": rows}

@@ -8,7 +8,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from . import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="orders:order_list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="orders:home", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

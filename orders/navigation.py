@@ -3,7 +3,7 @@ layout shows them without importing the step apps."""
 
 from dataclasses import dataclass
 
-from .roles import ALL_ROLES
+from .roles import ALL_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,13 @@ def items_for(roles) -> list[NavItem]:
     return sorted((item for item in _items if item.roles & set(roles)), key=lambda item: (item.order, item.label))
 
 
+register("Sell now", "orders:sell_now", roles={Role.SALES_REP, Role.EXECUTIVE}, order=5)
+register(
+    "Customers",
+    "orders:customer_list",
+    roles={Role.SALES_REP, Role.CUSTOMER_SERVICE, Role.FINANCE, Role.EXECUTIVE},
+    order=8,
+)
 register("Orders", "orders:order_list", order=10)
 register("My queue", "orders:handoff_queue", order=20)
 register("Alerts", "orders:alert_list", order=30)

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, Product
@@ -62,11 +63,47 @@ def order_detail(*, order_id: int) -> Order:
     )
 
 
-def customer_list(*, search: str | None = None) -> QuerySet:
-    qs = Customer.objects.select_related("sales_rep").order_by("name", "id")
+OPEN_STATUSES = [
+    s
+    for s in OrderStatus
+    if s not in (OrderStatus.CLOSED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.PAID)
+]
+
+
+def customer_list(*, search: str | None = None, sales_rep=None) -> QuerySet:
+    """Customers by name with how many orders each has open; a sales rep's own when given."""
+    qs = Customer.objects.select_related("sales_rep").annotate(
+        open_orders=Count("orders", filter=Q(orders__status__in=OPEN_STATUSES))
+    )
+    if sales_rep is not None:
+        qs = qs.filter(sales_rep=sales_rep)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    return qs
+    return qs.order_by("name", "id")
+
+
+def customer_order_exposure(*, customer) -> Decimal:
+    """The net value of the customer's orders not yet invoiced (entered up to shipped), summed in the
+    database; billing adds what is invoiced and unpaid on the customer page."""
+    exposure_statuses = [
+        OrderStatus.ENTERED,
+        OrderStatus.ON_HOLD,
+        OrderStatus.ACCEPTED,
+        OrderStatus.SCHEDULED,
+        OrderStatus.IN_PRODUCTION,
+        OrderStatus.READY_TO_SHIP,
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    ]
+    net = ExpressionWrapper(
+        (F("quantity_ordered") - F("quantity_invoiced")) * F("unit_price") * (100 - F("discount_percent")) / 100,
+        output_field=DecimalField(max_digits=18, decimal_places=4),
+    )
+    total = OrderLine.objects.filter(order__customer=customer, order__status__in=exposure_statuses).aggregate(
+        v=Sum(net)
+    )["v"]
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
 
 
 def product_list(*, search: str | None = None) -> QuerySet:

@@ -10,9 +10,20 @@ from . import panels, selectors, services
 from .access import role_required
 from .errors import DomainError
 from .forms import OrderActionForm, OrderFilterForm
-from .models import Handoff, Order
+from .models import Customer, Handoff, Order
 from .money import line_net_amount, order_net_total
-from .roles import user_departments
+from .roles import Role, user_departments, user_has_role
+
+# Who works with customers: sales, customer service, finance, management.
+SALES_VIEWERS = {
+    Role.SALES_REP,
+    Role.CUSTOMER_SERVICE,
+    Role.FINANCE,
+    Role.EXECUTIVE,
+    Role.REVIEW_BOARD,
+    Role.ESTIMATOR,
+    Role.FIELD_SERVICE,
+}
 
 PAGE_SIZE = 25
 
@@ -117,3 +128,56 @@ def alert_list(request):
     alerts = selectors.alerts_open(departments=user_departments(request.user))
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orders/alert_list.html", {"page": page})
+
+
+@require_GET
+@role_required()
+def home(request):
+    """Sales reps start on what to sell now; everyone else on the orders."""
+    if user_has_role(request.user, {Role.SALES_REP}):
+        return redirect("orders:sell_now")
+    return redirect("orders:order_list")
+
+
+@require_GET
+@role_required(SALES_VIEWERS)
+def sell_now(request):
+    return render(request, "orders/sell_now.html", {"panels": panels.panels_for(None, request.user, page="sell_now")})
+
+
+@require_GET
+@role_required(SALES_VIEWERS)
+def customer_list(request):
+    mine = user_has_role(request.user, {Role.SALES_REP}) and request.GET.get("all") != "1"
+    customers = selectors.customer_list(
+        search=(request.GET.get("q") or "").strip() or None, sales_rep=request.user if mine else None
+    )
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orders/customer_list.html", {"page": page, "query": query.urlencode(), "mine": mine})
+
+
+@require_GET
+@role_required(SALES_VIEWERS)
+def customer_detail(request, customer_id: int):
+    customer = Customer.objects.select_related("sales_rep").filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    orders = selectors.order_list(customer_id=customer.pk)
+    open_orders = orders.filter(status__in=selectors.OPEN_STATUSES)
+    history = Paginator(orders.exclude(status__in=selectors.OPEN_STATUSES), PAGE_SIZE).get_page(request.GET.get("page"))
+    exposure = selectors.customer_order_exposure(customer=customer)
+    return render(
+        request,
+        "orders/customer_detail.html",
+        {
+            "customer": customer,
+            "open_orders": open_orders[:100],
+            "page": history,
+            "query": "",
+            "exposure": exposure,
+            "headroom": customer.credit_limit - exposure,
+            "panels": panels.panels_for(customer, request.user, page="customer"),
+        },
+    )

@@ -37,7 +37,7 @@ def test_login_page_logs_in_and_rejects_bad_passwords(client, user_with):
     bad = client.post("/login/", {"username": user.username, "password": "nope"})
     assert bad.status_code == 200 and b"did not match" in bad.content
     good = client.post("/login/", {"username": user.username, "password": "pw-for-tests"})
-    assert good.status_code == 302 and good.url == reverse("orders:order_list")
+    assert good.status_code == 302 and good.url == reverse("orders:home")
 
 
 def test_a_user_without_a_role_gets_403(login):
@@ -208,3 +208,43 @@ def test_order_money_is_rounded_once_per_line(login):
     html = client.get(f"/orders/{order.pk}/").content.decode()
     # 0.525 rounds half up to 0.53 and 0.005 to 0.01; the total adds the rounded lines
     assert "EUR 0.54" in html
+
+
+def test_sales_reps_start_on_what_to_sell_now(client, user_with):
+    from decimal import Decimal
+
+    from fulfillment import services as fulfillment
+
+    from .factories import ProductFactory, SiteFactory
+
+    product = ProductFactory(sku="READY-1")
+    fulfillment.stock_receive(product=product, site=SiteFactory(name="Site B"), quantity=Decimal("7"),
+                              user=user_with(Role.WAREHOUSE))
+    client.force_login(user_with(Role.SALES_REP))
+
+    response = client.get("/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/orders/sell-now/"
+    html = response.content.decode()
+    assert "READY-1" in html and "Site B" in html and "today" in html
+
+
+def test_my_customers_with_open_orders_credit_and_invoices(client, user_with, order_in):
+    from .factories import CustomerFactory
+
+    rep = user_with(Role.SALES_REP)
+    mine = CustomerFactory(name="Mine Ltd", sales_rep=rep, credit_limit=Decimal("1500.00"))
+    CustomerFactory(name="Theirs Ltd")
+    order_in(OrderStatus.ENTERED, customer=mine)  # 2 lines x 10 x 100.00
+    order_in(OrderStatus.CLOSED, customer=mine)
+    client.force_login(rep)
+
+    listing = client.get("/orders/customers/").content.decode()
+    assert "Mine Ltd" in listing and "Theirs Ltd" not in listing
+    assert "Theirs Ltd" in client.get("/orders/customers/?all=1").content.decode()
+    page = client.get(f"/orders/customers/{mine.pk}/").content.decode()
+    assert "EUR 2000.00" in page and "EUR -500.00" in page  # exposure over the credit limit
+    assert 'data-testid="customer-invoices"' in page
+    assert client.get("/orders/customers/999999/").status_code == 404
+    client.force_login(user_with(Role.WAREHOUSE))
+    assert client.get("/orders/customers/").status_code == 403
