@@ -287,7 +287,13 @@ class OrderEvent(models.Model):
 class Handoff(models.Model):
     """An order passed from one department to another, timed against the step's service level."""
 
+    ORDER_FLOW = "order"  # the order's own progress; any other kind is a step app's work item
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="handoffs")
+    # "order" for the status hand-offs; a step app's own timed work (e.g. "refund", "rma:12")
+    # has its own kind, so it runs beside the order's flow and is scanned and alerted the same way.
+    kind = models.CharField(max_length=40, default=ORDER_FLOW)
+    subject = models.CharField(max_length=200, blank=True, help_text="What is to be done, for work hand-offs.")
     from_department = models.CharField(max_length=30, choices=Department.choices)
     to_department = models.CharField(max_length=30, choices=Department.choices)
     status = models.CharField(max_length=30, choices=OrderStatus.choices, help_text="Order status it waits in.")
@@ -305,7 +311,7 @@ class Handoff(models.Model):
         ordering = ["opened_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order"], condition=Q(closed_at__isnull=True), name="handoff_one_open_per_order"
+                fields=["order", "kind"], condition=Q(closed_at__isnull=True), name="handoff_one_open_per_order_kind"
             ),
         ]
         indexes = [

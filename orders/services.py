@@ -218,7 +218,7 @@ def handoff_rule(
 
 
 def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> None:
-    open_handoff = Handoff.objects.filter(order=order, closed_at__isnull=True).first()
+    open_handoff = Handoff.objects.filter(order=order, kind=Handoff.ORDER_FLOW, closed_at__isnull=True).first()
     close, open_new = handoff_rule(
         open_to_department=open_handoff.to_department if open_handoff else None,
         from_owner=from_owner,
@@ -253,6 +253,42 @@ def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
     )
     outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
     return handoff
+
+
+def handoff_open_work(
+    *, order: Order, kind: str, subject: str, from_department: str, to_department: str, hours: Decimal, step: str
+) -> Handoff:
+    """Open a timed work hand-off beside the order's flow (e.g. "refund": finance must refund
+    within `hours`). Scanned, alerted and escalated like every hand-off; idempotent per kind
+    while open."""
+    existing = Handoff.objects.filter(order=order, kind=kind, closed_at__isnull=True).first()
+    if existing:
+        return existing
+    now = timezone.now()
+    level = timedelta(hours=float(hours))
+    handoff = Handoff.objects.create(
+        order=order,
+        kind=kind,
+        subject=subject,
+        from_department=from_department,
+        to_department=to_department,
+        status=order.status,
+        step=step,
+        opened_at=now,
+        due_at=now + level,
+        escalate_at=now + 2 * level,
+    )
+    outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
+    return handoff
+
+
+def handoff_close_work(*, order: Order, kind: str) -> bool:
+    """Close the open work hand-off of that kind (its department did the work); False if none was open."""
+    handoff = Handoff.objects.select_for_update().filter(order=order, kind=kind, closed_at__isnull=True).first()
+    if handoff is None:
+        return False
+    handoff_close(handoff=handoff, now=timezone.now())
+    return True
 
 
 def handoff_close(*, handoff: Handoff, now) -> None:

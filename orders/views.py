@@ -70,7 +70,10 @@ def order_detail(request, order_id: int):
         "actions": actions,
         "needs_note": any(t.note_required for t in actions),
         "journey": selectors.order_journey(order=order),
-        "open_handoff": next((h for h in order.handoffs.all() if h.closed_at is None), None),
+        "open_handoff": next(
+            (h for h in order.handoffs.all() if h.closed_at is None and h.kind == Handoff.ORDER_FLOW), None
+        ),
+        "open_work": [h for h in order.handoffs.all() if h.closed_at is None and h.kind != Handoff.ORDER_FLOW],
         "open_alerts": [a for a in order.alerts.all() if a.resolved_at is None],
         "user_departments": {d.value for d in user_departments(request.user)},
         "action_form": OrderActionForm(),

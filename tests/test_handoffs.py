@@ -227,3 +227,38 @@ def test_the_local_beat_runs_the_schedule_without_a_broker(overdue_handoff, user
     assert "handoffs-scan-overdue: {'overdue': 1, 'escalated': 0, 'emailed': 0}" in out.getvalue()
     assert "outbox-relay: 0" in out.getvalue()
     assert Alert.objects.count() == 1
+
+
+def test_work_handoffs_run_beside_the_order_flow_and_are_scanned_alike(order_in, user_with):
+    order = order_in(OrderStatus.DRAFT)
+    services.order_transition(order_id=order.pk, action="submit", actor=user_with(Role.SALES_REP))
+
+    refund = services.handoff_open_work(
+        order=order,
+        kind="refund",
+        subject="Refund RMA-1",
+        from_department=Department.LOGISTICS,
+        to_department=Department.FINANCE,
+        hours=Decimal("48"),
+        step="returns",
+    )
+    again = services.handoff_open_work(
+        order=order,
+        kind="refund",
+        subject="Refund RMA-1",
+        from_department=Department.LOGISTICS,
+        to_department=Department.FINANCE,
+        hours=Decimal("48"),
+        step="returns",
+    )
+    assert again == refund and Handoff.objects.filter(order=order, closed_at__isnull=True).count() == 2
+
+    # acting on the order leaves the refund open; its own overdue time raises an alert
+    services.order_transition(order_id=order.pk, action="accept", actor=user_with(Role.REVIEW_BOARD))
+    Handoff.objects.filter(pk=refund.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    assert services.handoffs_scan_overdue()["overdue"] == 1
+    assert Alert.objects.get().handoff_id == refund.pk
+
+    assert services.handoff_close_work(order=order, kind="refund") is True
+    assert Alert.objects.get().resolved_at is not None
+    assert services.handoff_close_work(order=order, kind="refund") is False
