@@ -26,8 +26,12 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo company; each step app's seed does nothing once its data exists. Mail and task
+# logs stay quiet while seeding (the hand-offs it causes are history, not news).
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_stock
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_planning
 
 run: demo
 	PY=$(PY) scripts/run_local.sh

@@ -380,7 +380,6 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
     for order, (created_at, steps) in zip(order_rows, plans, strict=True):
         shipped_all = order.status in (S.SHIPPED, S.DELIVERED, S.INVOICED, S.PAID, S.CLOSED)
         invoiced = order.status in (S.INVOICED, S.PAID, S.CLOSED)
-        reserved = order.status in (S.ACCEPTED, S.SCHEDULED, S.IN_PRODUCTION, S.READY_TO_SHIP)
         for line_no in range(1, rng.randint(1, 9) + 1):
             product = rng.choice(products)
             quantity = Decimal(rng.choice([1, 2, 5, 10, 20, 50, 100, 250]))
@@ -391,7 +390,7 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
                     line_no=line_no,
                     product=product,
                     quantity_ordered=quantity,
-                    quantity_reserved=quantity if reserved else Decimal(0),
+                    quantity_reserved=Decimal(0),  # fulfillment's seed_stock reserves for real
                     quantity_shipped=shipped,
                     quantity_invoiced=shipped if invoiced else Decimal(0),
                     unit_price=product.list_price,
