@@ -32,6 +32,7 @@ demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_stock
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_planning
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py scheduling_demo
 
 run: demo
 	PY=$(PY) scripts/run_local.sh

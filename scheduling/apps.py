@@ -3,3 +3,17 @@ from django.apps import AppConfig
 
 class SchedulingConfig(AppConfig):
     name = "scheduling"
+
+    def ready(self):
+        from orders import navigation, outbox, panels
+
+        from . import handlers, selectors
+        from .access import READERS
+
+        outbox.register(handlers.TOPIC_BACKORDERED, handlers.on_backordered)
+        outbox.register("order.cancel", handlers.on_order_cancelled)
+        navigation.register("Planning board", "scheduling:board", roles=READERS, order=35)
+        navigation.register("Expedites", "scheduling:expedite_list", roles=READERS, order=36)
+        panels.register(
+            "scheduling", template="scheduling/_order_panel.html", context=selectors.order_scheduling_panel, order=15
+        )

@@ -148,6 +148,9 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "billing.models.Invoice.Status",
         "PriceApprovalStatusEnum": "pricing.models.PriceApproval.Status",
         "PlanningEventKindEnum": "planning.models.PlanningEvent.Kind",
+        "CapacityExceptionKindEnum": "scheduling.models.CapacityException.Kind",
+        "ExpediteRequestStatusEnum": "scheduling.models.ExpediteRequest.Status",
+        "RescheduleEventKindEnum": "scheduling.models.RescheduleEvent.Kind",
     },
 }
 
