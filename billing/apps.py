@@ -5,12 +5,13 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self):
-        from orders import navigation, outbox, panels
+        from orders import navigation, outbox, panels, providers
         from orders.roles import Role
 
         from . import handlers, selectors
 
         outbox.register("order.ship", handlers.on_order_shipped)
+        providers.register("exposure", selectors.customer_exposure)
         outbox.register("returns.claim_opened", handlers.on_claim_opened)
         finance = {Role.FINANCE, Role.EXECUTIVE}
         navigation.register("Invoice review", "billing:review_queue", roles={Role.FINANCE}, order=45)

@@ -206,3 +206,17 @@ def customer_billing_panel(customer, user) -> dict | None:
         "today": today,
         "currency": customer.currency,
     }
+
+
+def customer_exposure(customer) -> dict:
+    """For order entry's credit check: what the customer owes on posted invoices, and how much of it is overdue."""
+    balance = F("total") - F("amount_paid") - F("amount_credited")
+    figures = (
+        _open_posted()
+        .filter(customer=customer)
+        .aggregate(
+            unpaid=Sum(balance, output_field=MONEY_FIELD),
+            overdue=Sum(balance, filter=Q(due_date__lt=timezone.localdate()), output_field=MONEY_FIELD),
+        )
+    )
+    return {"unpaid": figures["unpaid"] or ZERO, "overdue": figures["overdue"] or ZERO}

@@ -5,12 +5,13 @@ class FulfillmentConfig(AppConfig):
     name = "fulfillment"
 
     def ready(self):
-        from orders import navigation, outbox, panels
+        from orders import navigation, outbox, panels, providers
         from orders.roles import Role
 
         from . import handlers, selectors
 
         outbox.register("order.accept", handlers.on_order_accepted)
+        providers.register("promise", selectors.promise_from_stock)
         outbox.register("order.cancel", handlers.on_order_cancelled)
         outbox.register("scheduling.produced", handlers.on_goods_produced)
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from orders.models import Order
 from orders.roles import Role, user_roles
@@ -133,3 +134,19 @@ def sell_now_in_stock(_obj, user) -> dict | None:
         stock_list(available_only=True).filter(product__active=True).order_by("-available_qty", "product__sku")[:25]
     )
     return {"rows": rows}
+
+
+def promise_from_stock(product, quantity, site) -> list:
+    """Order entry's available-to-promise from stock: every site holding the quantity beyond its
+    reservations can ship it today (the order's own site is named first)."""
+    from orders.providers import Promise
+
+    today = timezone.localdate()
+    stocks = (
+        StockLevel.objects.select_related("site")
+        .filter(product=product)
+        .annotate(available_qty=F("on_hand") - F("reserved"))
+        .filter(available_qty__gte=quantity)
+    )
+    ordered = sorted(stocks, key=lambda s: (site is None or s.site_id != site.pk, s.site.code))
+    return [Promise(today, f"from stock at {s.site.name}") for s in ordered[:1]]

@@ -172,6 +172,33 @@ class StepServiceLevel(models.Model):
         return f"{self.get_status_display()}: {self.hours} h"
 
 
+class PriorityWeights(models.Model):
+    """How the review board's queue is ranked: executives set one weight per factor (one row)."""
+
+    tier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("3"))
+    margin = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("3"))
+    strategic_fit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2"))
+    capacity_fit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1"))
+    urgency = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1"))
+    strategic_families = models.JSONField(default=list, blank=True, help_text="Product families we want to grow.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "priority weights"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tier__gte=0, margin__gte=0, strategic_fit__gte=0, capacity_fit__gte=0, urgency__gte=0),
+                name="priorityweights_gte_0",
+            )
+        ]
+
+    def __str__(self):
+        return "Priority weights"
+
+
 class NumberSequence(models.Model):
     """Gap-free counters for human-readable numbers (orders now, invoices later)."""
 
@@ -195,6 +222,9 @@ class Order(models.Model):
     owner_department = models.CharField(max_length=30, choices=Department.choices, default=Department.SALES)
     status_changed_at = models.DateTimeField()
     priority_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # Each factor's value and contribution to the score, so every later screen can say why.
+    priority_breakdown = models.JSONField(default=dict, blank=True)
+    promise_explanation = models.CharField(max_length=300, blank=True)
     hold_reason = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()

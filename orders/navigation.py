@@ -34,7 +34,10 @@ register(
     roles={Role.SALES_REP, Role.CUSTOMER_SERVICE, Role.FINANCE, Role.EXECUTIVE},
     order=8,
 )
+register("New order", "orders:order_new", roles={Role.SALES_REP, Role.CUSTOMER_SERVICE}, order=9)
 register("Orders", "orders:order_list", order=10)
+register("Review queue", "orders:review_queue", roles={Role.REVIEW_BOARD, Role.EXECUTIVE}, order=11)
+register("Priorities", "orders:priority_settings", roles={Role.EXECUTIVE}, order=95)
 register("My queue", "orders:handoff_queue", order=20)
 register("Alerts", "orders:alert_list", order=30)
 register("API docs", "api-docs", order=90)

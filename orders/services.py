@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import guards, outbox
+from . import guards, outbox, providers
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
 from .models import (
     Alert,
@@ -98,13 +98,13 @@ def order_create(
             created_at=now,
         )
         OrderLine.objects.bulk_create(
-            OrderLine(
+            order_line_build(
                 order=order,
                 line_no=index,
                 product=line["product"],
-                quantity_ordered=line["quantity"],
-                unit_price=line.get("unit_price", line["product"].list_price),
-                discount_percent=line.get("discount_percent") or Decimal("0"),
+                quantity=line["quantity"],
+                unit_price=line.get("unit_price"),
+                discount_percent=line.get("discount_percent"),
             )
             for index, line in enumerate(lines, start=1)
         )
@@ -119,6 +119,88 @@ def order_create(
             created_at=now,
         )
     return order
+
+
+def line_price(*, customer: Customer, product, quantity: Decimal, currency: str) -> tuple[Decimal, Decimal, str]:
+    """Unit price, discount and where they came from: the pricing app's lists when it can price
+    the product (providers "price"), else the product's list price."""
+    for provider in providers.providers("price"):
+        found = provider(customer, product, quantity, currency)
+        if found is not None:
+            return found
+    return product.list_price, Decimal("0"), "product list price"
+
+
+def order_line_build(
+    *, order: Order, line_no: int, product, quantity: Decimal, unit_price=None, discount_percent=None
+) -> OrderLine:
+    """A new line at the price the customer gets today unless one is given."""
+    if unit_price is None:
+        unit_price, default_discount, _source = line_price(
+            customer=order.customer, product=product, quantity=quantity, currency=order.currency
+        )
+        discount_percent = default_discount if discount_percent is None else discount_percent
+    return OrderLine(
+        order=order,
+        line_no=line_no,
+        product=product,
+        quantity_ordered=quantity,
+        unit_price=unit_price,
+        discount_percent=discount_percent or Decimal("0"),
+    )
+
+
+def _locked_draft(order_id: int) -> Order:
+    order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
+    if order.status != OrderStatus.DRAFT:
+        raise InvalidTransition(
+            f"Order {order.number} is {order.get_status_display().lower()}: only drafts are edited.", allowed_actions=[]
+        )
+    return order
+
+
+def order_header_update(*, order_id: int, customer_po: str, requested_date) -> Order:
+    """Save a draft's PO number and requested date as they are typed."""
+    with transaction.atomic():
+        order = _locked_draft(order_id)
+        order.customer_po, order.requested_date = customer_po.strip(), requested_date
+        order.save(update_fields=["customer_po", "requested_date", "updated_at"])
+    return order
+
+
+def order_line_add(*, order_id: int, product, quantity: Decimal) -> OrderLine:
+    """Add a line to a draft at the customer's price of today (the pricing app's lists)."""
+    if not product.active:
+        raise ValidationFailed("Inactive product.", field_errors={"product": [f"{product.sku} is not sold any more."]})
+    with transaction.atomic():
+        order = _locked_draft(order_id)
+        last = order.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
+        line = order_line_build(order=order, line_no=last + 1, product=product, quantity=quantity)
+        line.save()
+    return line
+
+
+def order_line_update(
+    *, order_id: int, line_no: int, quantity: Decimal, discount_percent: Decimal | None = None
+) -> OrderLine:
+    """Change a draft line's quantity (re-priced for quantity breaks) and, when given, its discount."""
+    with transaction.atomic():
+        order = _locked_draft(order_id)
+        line = order.lines.select_related("product").filter(line_no=line_no).first()
+        if line is None:
+            raise ValidationFailed("No such line.", field_errors={"line_no": [f"The order has no line {line_no}."]})
+        repriced = order_line_build(order=order, line_no=line_no, product=line.product, quantity=quantity)
+        line.quantity_ordered, line.unit_price = quantity, repriced.unit_price
+        if discount_percent is not None:
+            line.discount_percent = discount_percent
+        line.save(update_fields=["quantity_ordered", "unit_price", "discount_percent"])
+    return line
+
+
+def order_line_remove(*, order_id: int, line_no: int) -> None:
+    with transaction.atomic():
+        order = _locked_draft(order_id)
+        order.lines.filter(line_no=line_no).delete()
 
 
 def _first_role(user, allowed=None):
@@ -197,11 +279,25 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             created_at=now,
         )
         _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
+        for reaction in _reactions.get(action, ()):
+            reaction(order=order, actor=actor)
+            order.refresh_from_db()
         topic = f"order.{action}"
         if outbox.has_handlers(topic):
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
             outbox_enqueue(topic=topic, order=order, payload=payload)
     return order
+
+
+_reactions: dict[str, list] = {}
+
+
+def reaction_register(action: str, reaction) -> None:
+    """Work that must happen in the same transaction as a move, e.g. on submit: promise a date,
+    score the priority, check credit (and hold the order if it fails). `reaction(order=, actor=)`
+    may move the order again."""
+    if reaction not in _reactions.setdefault(action, []):
+        _reactions[action].append(reaction)
 
 
 def handoff_rule(

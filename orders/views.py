@@ -13,6 +13,7 @@ from .forms import OrderActionForm, OrderFilterForm
 from .models import Customer, Handoff, Order
 from .money import line_net_amount, order_net_total
 from .roles import Role, user_departments, user_has_role
+from .states import OrderStatus
 
 # Who works with customers: sales, customer service, finance, management.
 SALES_VIEWERS = {
@@ -98,7 +99,10 @@ def order_action(request, order_id: int, action: str):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Order {order.number} is now {order.get_status_display().lower()}.")
+        if order.status == OrderStatus.ON_HOLD and action == "submit":
+            messages.error(request, f"Order {order.number} is entered but on hold for finance: {order.hold_reason}")
+        else:
+            messages.success(request, f"Order {order.number} is now {order.get_status_display().lower()}.")
     return redirect("orders:order_detail", order_id=order_id)
 
 

@@ -5,11 +5,13 @@ class PricingConfig(AppConfig):
     name = "pricing"
 
     def ready(self):
-        from orders import guards, navigation, panels
+        from orders import guards, navigation, panels, providers
         from orders.roles import Role
 
         from . import selectors, services
 
+        providers.register("price", services.price_for_entry)
+        providers.register("score", services.score_margin)
         guards.register("quote", services.guard_prices_approved)
         guards.register("submit", services.guard_prices_approved)
         guards.register("submit", services.guard_quote_not_expired)

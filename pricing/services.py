@@ -376,3 +376,22 @@ def customer_price_check_overlap(
             "Overlapping validity.",
             field_errors={"valid_from": ["This customer already has a price for this product in that period."]},
         )
+
+
+def price_for_entry(customer, product, quantity, currency):
+    """Order entry's live price: the resolved unit price and standing discount, and where it came from."""
+    day = timezone.localdate()
+    try:
+        price = price_resolve(customer=customer, product=product, quantity=quantity, currency=currency, day=day)
+    except ValidationFailed:
+        return None
+    return price.unit_price, discount_resolve(customer=customer, product=product, day=day), price.source
+
+
+def score_margin(order) -> dict:
+    """The priority's margin factor: 0 at no margin, 1 at 40% or more."""
+    margin_percent = cost_estimate_calculate(order=order)["margin_percent"]
+    if margin_percent is None:
+        return {}
+    value = min(max(margin_percent / Decimal("40"), ZERO), Decimal("1"))
+    return {"margin": (value, f"margin {margin_percent}%")}

@@ -5,13 +5,15 @@ class SchedulingConfig(AppConfig):
     name = "scheduling"
 
     def ready(self):
-        from orders import navigation, outbox, panels
+        from orders import navigation, outbox, panels, providers
 
-        from . import handlers, selectors
+        from . import handlers, promising, selectors
         from .access import READERS
 
         outbox.register(handlers.TOPIC_BACKORDERED, handlers.on_backordered)
         outbox.register("order.cancel", handlers.on_order_cancelled)
+        providers.register("promise", promising.promise_from_capacity)
+        providers.register("score", promising.score_capacity_fit)
         navigation.register("Planning board", "scheduling:board", roles=READERS, order=35)
         navigation.register("Expedites", "scheduling:expedite_list", roles=READERS, order=36)
         panels.register(

@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "fulfillment",
     "billing",
     "returns",
-    "aftersales",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +170,12 @@ OMC_MARGIN_APPROVAL_PERCENT = env("OMC_MARGIN_APPROVAL_PERCENT", default="15")
 # often an overdue invoice is reminded.
 OMC_STANDARD_TAX_RATE_PERCENT = env("OMC_STANDARD_TAX_RATE_PERCENT", default="20")
 OMC_REMINDER_INTERVAL_DAYS = env.int("OMC_REMINDER_INTERVAL_DAYS", default=7)
+# Order entry: the lead time promised when neither stock nor capacity can say, and how far back a
+# same-lines order counts as a possible duplicate.
+OMC_STANDARD_LEAD_DAYS = env.int("OMC_STANDARD_LEAD_DAYS", default=21)
+OMC_DUPLICATE_WINDOW_HOURS = env.int("OMC_DUPLICATE_WINDOW_HOURS", default=48)
+# Days from the end of production to the goods leaving the site (packing, dispatch).
+OMC_SHIPPING_LEAD_DAYS = env.int("OMC_SHIPPING_LEAD_DAYS", default=2)
 # When a back order is expected if the order has no promised date yet, in days.
 OMC_BACKORDER_LEAD_DAYS = env.int("OMC_BACKORDER_LEAD_DAYS", default=14)
 

@@ -18,3 +18,14 @@ def duration(value: timedelta | None) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when missing)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def attr(obj, name):
+    return getattr(obj, name, "")
