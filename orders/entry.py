@@ -101,7 +101,7 @@ class CreditStatus:
 
 def customer_credit(*, customer: Customer) -> CreditStatus:
     """Credit limit against orders not yet invoiced plus unpaid invoices; overdue invoices apart."""
-    unpaid = overdue = ZERO
+    unpaid = overdue = Decimal("0.00")
     for provider in providers.providers("exposure"):
         figures = provider(customer)
         unpaid += figures["unpaid"]

@@ -23,5 +23,12 @@ class PricingConfig(AppConfig):
             order=36,
         )
         panels.register(
+            "pricing",
+            page="order_entry",
+            template="pricing/_order_panel.html",
+            context=selectors.order_pricing_panel,
+            order=10,
+        )
+        panels.register(
             "pricing", template="pricing/_order_panel.html", context=selectors.order_pricing_panel, order=10
         )

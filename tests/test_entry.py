@@ -76,7 +76,7 @@ def test_promise_falls_back_to_the_standard_lead_time_and_takes_the_latest_line(
 # --- credit ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("limit", "held"), [("2000.00", False), ("1999.99", True), ("0", True)])
+@pytest.mark.parametrize(("limit", "held"), [("2000.00", False), ("1999.99", True), ("0.00", True)])
 def test_credit_limit_edges_on_submit(limit, held, user_with):
     customer = CustomerFactory(credit_limit=Decimal(limit))
     order = _draft(customer, (ProductFactory(), "20"))  # 20 x 100.00 = 2,000.00
@@ -178,7 +178,7 @@ def test_changing_the_weights_rescores_the_queue(user_with):
 
 def test_entering_an_order_on_the_pages(client, user_with):
     customer = CustomerFactory(name="Acme Pumps", credit_limit=Decimal("100000"))
-    ProductFactory(sku="PUMP-7", list_price=Decimal("12.50"))
+    ProductFactory(sku="PUMP-7", list_price=Decimal("12.50"), standard_cost=Decimal("5.00"))
     client.force_login(user_with(Role.SALES_REP))
 
     assert "Acme Pumps" in client.get("/orders/new/customers/", {"q": "acme"}).content.decode()

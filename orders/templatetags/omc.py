@@ -29,3 +29,9 @@ def get_item(mapping, key):
 @register.filter
 def attr(obj, name):
     return getattr(obj, name, "")
+
+
+@register.filter
+def label(key: str) -> str:
+    """strategic_fit -> Strategic fit."""
+    return str(key).replace("_", " ").capitalize()
