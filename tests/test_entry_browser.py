@@ -36,7 +36,9 @@ def _enter(page, customer_code, lines):
 def test_enter_submit_hold_and_accept_in_the_browser(page_as, user_with):
     site = SiteFactory(name="Site B")
     warehouse = user_with(Role.WAREHOUSE)
-    products = [ProductFactory(sku=f"KEY-{n}", list_price=Decimal("10.00"), standard_cost=Decimal("4.00")) for n in range(1, 4)]
+    products = [
+        ProductFactory(sku=f"KEY-{n}", list_price=Decimal("10.00"), standard_cost=Decimal("4.00")) for n in range(1, 4)
+    ]
     for product in products:
         fulfillment.stock_receive(product=product, site=site, quantity=Decimal("100"), user=warehouse)
     CustomerFactory(code="GOOD", credit_limit=Decimal("100000"))

@@ -218,8 +218,9 @@ def test_sales_reps_start_on_what_to_sell_now(client, user_with):
     from .factories import ProductFactory, SiteFactory
 
     product = ProductFactory(sku="READY-1")
-    fulfillment.stock_receive(product=product, site=SiteFactory(name="Site B"), quantity=Decimal("7"),
-                              user=user_with(Role.WAREHOUSE))
+    fulfillment.stock_receive(
+        product=product, site=SiteFactory(name="Site B"), quantity=Decimal("7"), user=user_with(Role.WAREHOUSE)
+    )
     client.force_login(user_with(Role.SALES_REP))
 
     response = client.get("/", follow=True)
