@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.access import role_required
 from orders.documents import pdf_from_template
 from orders.errors import DomainError
+from orders.page_steps import form_errors_text, run_step
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -20,10 +21,6 @@ PAGE_SIZE = 25
 FINANCE = {Role.FINANCE}
 ANSWERERS = {Role.SALES_REP, Role.CUSTOMER_SERVICE}
 READERS = selectors.BILLING_READERS
-
-
-def _errors(form) -> str:
-    return " ".join(f"{'' if f == '__all__' else f + ': '}{' '.join(e)}" for f, e in form.errors.items())
 
 
 def _page(request, queryset):
@@ -99,17 +96,9 @@ def invoice_detail(request, invoice_id: int):
 
 
 def _step(request, invoice_id, form, run, done):
-    if form is not None and not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        try:
-            run(form.cleaned_data if form is not None else {})
-        except DomainError as error:
-            details = " ".join(m for msgs in error.field_errors.values() for m in msgs)
-            messages.error(request, f"{error.message} {details}".strip())
-        else:
-            messages.success(request, done)
-    return redirect("billing:invoice_detail", invoice_id=invoice_id)
+    return run_step(
+        request, form=form, run=run, done=done, then=redirect("billing:invoice_detail", invoice_id=invoice_id)
+    )
 
 
 @require_POST
@@ -248,7 +237,7 @@ def receivables(request):
 def payment_record(request):
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("billing:receivables")
     data = form.cleaned_data
     try:

@@ -14,6 +14,7 @@ from orders.documents import pdf_from_template
 from orders.errors import DomainError
 from orders.models import Site
 from orders.money import line_net_amount
+from orders.page_steps import form_errors_text, run_step
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -30,12 +31,6 @@ from .models import Shipment
 PAGE_SIZE = 25
 WAREHOUSE = {Role.WAREHOUSE}
 READERS = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER, Role.SALES_REP}
-
-
-def _form_errors(form) -> str:
-    return " ".join(
-        f"{'' if field == '__all__' else field + ': '}{' '.join(errors)}" for field, errors in form.errors.items()
-    )
 
 
 @require_GET
@@ -68,7 +63,7 @@ def stock_list(request):
 def stock_receive(request):
     form = StockReceiveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("fulfillment:stock_list")
     data = form.cleaned_data
     try:
@@ -89,7 +84,7 @@ def stock_receive(request):
 def stock_adjust(request):
     form = StockAdjustForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("fulfillment:stock_list")
     data = form.cleaned_data
     try:
@@ -127,7 +122,7 @@ def pick_list(request):
 def shipment_start(request):
     form = ShipmentStartForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("fulfillment:pick_list")
     try:
         shipment = services.shipment_start(
@@ -185,16 +180,13 @@ def shipment_detail(request, shipment_id: int):
 
 
 def _shipment_step(request, shipment_id, form, run, done_message):
-    if form is not None and not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            run(form.cleaned_data if form is not None else {})
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, done_message)
-    return redirect("fulfillment:shipment_detail", shipment_id=shipment_id)
+    return run_step(
+        request,
+        form=form,
+        run=run,
+        done=done_message,
+        then=redirect("fulfillment:shipment_detail", shipment_id=shipment_id),
+    )
 
 
 @require_POST

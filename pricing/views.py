@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
 from orders.documents import pdf_from_template
-from orders.errors import DomainError
 from orders.models import Order
+from orders.page_steps import run_step
 from orders.roles import Role
 
 from . import selectors, services
@@ -19,15 +19,11 @@ from .models import PriceApproval, PriceList, Quote
 
 
 def _run(request, order_id, action, done):
-    try:
-        action()
-    except (DomainError, Order.DoesNotExist, PriceApproval.DoesNotExist) as error:
-        message = getattr(error, "message", "Not found.")
-        details = " ".join(m for msgs in getattr(error, "field_errors", {}).values() for m in msgs)
-        messages.error(request, f"{message} {details}".strip() if details not in message else message)
-    else:
-        messages.success(request, done)
-    return redirect("orders:order_detail", order_id=order_id)
+    if not Order.objects.filter(pk=order_id).exists():
+        raise Http404("No such order.")
+    return run_step(
+        request, run=lambda _data: action(), done=done, then=redirect("orders:order_detail", order_id=order_id)
+    )
 
 
 @require_POST

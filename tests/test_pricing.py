@@ -332,3 +332,9 @@ def test_pricing_pages(client, user_with, customer, product):
     assert client.get("/pricing/approvals/").status_code == 403
     client.force_login(user_with(Role.ESTIMATOR))
     assert "No prices wait for approval." in client.get("/pricing/approvals/").content.decode()
+
+
+def test_pricing_steps_on_missing_orders_are_404(client, user_with):
+    client.force_login(user_with(Role.SALES_REP))
+    for url in ("/pricing/orders/999999/price/", "/pricing/orders/999999/quote/", "/pricing/orders/999999/convert/"):
+        assert client.post(url).status_code == 404, url
