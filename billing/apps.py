@@ -13,6 +13,7 @@ class BillingConfig(AppConfig):
         outbox.register("order.ship", handlers.on_order_shipped)
         providers.register("exposure", selectors.customer_exposure)
         outbox.register("returns.claim_opened", handlers.on_claim_opened)
+        outbox.register("returns.credit_requested", handlers.on_credit_requested)
         finance = {Role.FINANCE, Role.EXECUTIVE}
         navigation.register("Invoice review", "billing:review_queue", roles={Role.FINANCE}, order=45)
         navigation.register("Invoices", "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)

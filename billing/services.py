@@ -21,7 +21,7 @@ from django.utils import timezone
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
 from orders.money import CENT, line_net_amount
-from orders.services import number_reserve, order_transition
+from orders.services import handoff_close_work, number_reserve, order_transition
 from orders.states import OrderStatus
 
 from .errors import InvoiceStateError
@@ -575,3 +575,56 @@ def invoices_send_reminders(*, today: date | None = None) -> int:
             invoice.save(update_fields=["reminded_at"])
             sent += 1
     return sent
+
+
+def credit_notes_for_order_lines(
+    *, lines: dict[int, dict], reason: str, invoice_id: int | None = None, handoff_kind: str = ""
+) -> list[Invoice]:
+    """Credit order-line quantities (a return, an accepted claim) on the posted invoices that
+    billed them — only `invoice_id` when given, else the oldest first — one credit note per
+    invoice. `lines` maps order line ids to {"quantity": q, "unit_price": p or None (as invoiced)}.
+    Then closes the open work hand-off `handoff_kind` of the orders concerned (finance did the
+    work). Raises ValidationFailed when the quantities are not (or no longer) invoiced."""
+    per_invoice: dict[int, dict[int, dict]] = {}
+    for order_line_id, spec in sorted(lines.items()):
+        quantity = Decimal(spec["quantity"])
+        unit_price = Decimal(spec["unit_price"]) if spec.get("unit_price") is not None else None
+        invoice_lines = InvoiceLine.objects.filter(
+            order_line_id=order_line_id, invoice__kind=Invoice.Kind.INVOICE, invoice__status=S.POSTED
+        ).order_by("invoice_id", "id")
+        if invoice_id is not None:
+            invoice_lines = invoice_lines.filter(invoice_id=invoice_id)
+        for line in invoice_lines:
+            if quantity <= 0:
+                break
+            credited = InvoiceLine.objects.filter(
+                invoice__corrects_id=line.invoice_id,
+                invoice__status=S.POSTED,
+                order_line_id=order_line_id,
+                unit_price=line.unit_price,
+            ).aggregate(q=Sum("quantity", default=ZERO))["q"]
+            free = line.quantity if unit_price is not None else line.quantity - credited
+            take = min(quantity, free)
+            if take > 0:
+                entry = {"quantity": take}
+                if unit_price is not None:
+                    entry["unit_price"] = unit_price
+                per_invoice.setdefault(line.invoice_id, {})[line.pk] = entry
+                quantity -= take
+        if quantity > 0:
+            raise ValidationFailed(
+                "Not invoiced.",
+                field_errors={
+                    "lines": [f"Order line {order_line_id}: {quantity.normalize()} not on a posted invoice."]
+                },
+            )
+    with transaction.atomic():
+        credits = [
+            credit_note_issue(invoice_id=invoice, user=None, reason=reason, lines=spec)
+            for invoice, spec in sorted(per_invoice.items())
+        ]
+        if handoff_kind:
+            order_ids = OrderLine.objects.filter(pk__in=list(lines)).values_list("order_id", flat=True)
+            for order in Order.objects.filter(pk__in=list(order_ids)).order_by("pk"):
+                handoff_close_work(order=order, kind=handoff_kind)
+    return credits

@@ -14,6 +14,7 @@ class FulfillmentConfig(AppConfig):
         providers.register("promise", selectors.promise_from_stock)
         outbox.register("order.cancel", handlers.on_order_cancelled)
         outbox.register("scheduling.produced", handlers.on_goods_produced)
+        outbox.register("returns.restock", handlers.on_goods_returned)
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}
         navigation.register("Pick lists", "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40)
         navigation.register("Stock", "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41)

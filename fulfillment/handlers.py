@@ -7,6 +7,8 @@ Topics it consumes:
 - "order.accept": reserve stock; "order.cancel": release it.
 - "scheduling.produced" {"site_id": id, "lines": {"<order_line_id>": "<quantity>"}}: finished
   goods arrive in stock and go to the order they were made for.
+- "returns.restock" {"site_id": id, "lines": {"<order_line_id>": "<quantity>"}, "reference"}:
+  returned goods that passed inspection go back on the shelf ("return" stock movements).
 """
 
 from decimal import Decimal
@@ -50,3 +52,14 @@ def on_goods_produced(message) -> None:
                 note=f"Produced for order {line.order.number}",
             )
         services.order_reserve_stock(order_id=message.order_id)
+
+
+def on_goods_returned(message) -> None:
+    site = Site.objects.get(pk=message.payload["site_id"])
+    lines = OrderLine.objects.in_bulk([int(line_id) for line_id in message.payload["lines"]])
+    reference = message.payload.get("reference", "")
+    with transaction.atomic():
+        for line_id, quantity in sorted(message.payload["lines"].items(), key=lambda item: int(item[0])):
+            services.stock_return(
+                order_line=lines[int(line_id)], site=site, quantity=Decimal(quantity), note=f"Returned, {reference}"
+            )

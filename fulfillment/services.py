@@ -75,6 +75,19 @@ def stock_receive(*, product: Product, site: Site, quantity: Decimal, user, note
     return stock
 
 
+def stock_return(*, order_line: OrderLine, site: Site, quantity: Decimal, note: str = "") -> StockLevel:
+    """Returned goods that passed inspection go back on the shelf: a "return" movement tied to the
+    order line they came from. After commit, back orders for the product are tried again."""
+    if quantity <= 0:
+        raise ValidationFailed("Quantity must be positive.", field_errors={"quantity": ["Must be greater than 0."]})
+    with transaction.atomic():
+        stock = _locked_stock(product_id=order_line.product_id, site_id=site.pk)
+        _move(stock=stock, kind=Kind.RETURN, quantity=quantity, on_hand=quantity, order_line=order_line, note=note)
+        product_id = order_line.product_id
+        transaction.on_commit(lambda: _queue_backorder_retry(product_id))
+    return stock
+
+
 def _queue_backorder_retry(product_id: int) -> None:
     from .tasks import backorders_retry
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "fulfillment",
     "billing",
     "returns",
+    "aftersales",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,17 @@ SPECTACULAR_SETTINGS = {
         "CapacityExceptionKindEnum": "scheduling.models.CapacityException.Kind",
         "ExpediteRequestStatusEnum": "scheduling.models.ExpediteRequest.Status",
         "RescheduleEventKindEnum": "scheduling.models.RescheduleEvent.Kind",
+        "ReturnAuthorizationStatusEnum": "returns.models.ReturnAuthorization.Status",
+        "ReturnAuthorizationReasonEnum": "returns.models.ReturnAuthorization.Reason",
+        "ReturnAuthorizationResolutionEnum": "returns.models.ReturnAuthorization.Resolution",
+        "ReturnLineDispositionEnum": "returns.models.ReturnLine.Disposition",
+        "ClaimKindEnum": "returns.models.Claim.Kind",
+        "ClaimStatusEnum": "returns.models.Claim.Status",
+        "TicketKindEnum": "aftersales.models.TicketKind",
+        "TicketPriorityEnum": "aftersales.models.Ticket.Priority",
+        "TicketStatusEnum": "aftersales.models.Ticket.Status",
+        "TicketWarrantyEnum": "aftersales.models.Ticket.Warranty",
+        "VisitStatusEnum": "aftersales.models.Visit.Status",
     },
 }
 
@@ -178,5 +190,10 @@ OMC_DUPLICATE_WINDOW_HOURS = env.int("OMC_DUPLICATE_WINDOW_HOURS", default=48)
 OMC_SHIPPING_LEAD_DAYS = env.int("OMC_SHIPPING_LEAD_DAYS", default=2)
 # When a back order is expected if the order has no promised date yet, in days.
 OMC_BACKORDER_LEAD_DAYS = env.int("OMC_BACKORDER_LEAD_DAYS", default=14)
+# After-sales: warranty when a product has no term of its own or of its family (months), how far
+# ahead maintenance plans plan their visits (days), and how long sales has to read field feedback (h).
+OMC_DEFAULT_WARRANTY_MONTHS = env.int("OMC_DEFAULT_WARRANTY_MONTHS", default=12)
+OMC_MAINTENANCE_HORIZON_DAYS = env.int("OMC_MAINTENANCE_HORIZON_DAYS", default=30)
+OMC_FEEDBACK_SERVICE_LEVEL_HOURS = env.int("OMC_FEEDBACK_SERVICE_LEVEL_HOURS", default=72)
 
 from .celery import *  # noqa: E402,F401,F403

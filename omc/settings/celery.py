@@ -33,4 +33,5 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "orders.tasks.outbox_relay", "schedule": 60.0},
     "billing-consolidated-invoices": {"task": "billing.tasks.invoices_build_consolidated", "schedule": 3600.0},
     "billing-overdue-reminders": {"task": "billing.tasks.invoices_send_reminders", "schedule": 3600.0},
+    "aftersales-maintenance-visits": {"task": "aftersales.tasks.maintenance_visits_generate", "schedule": 3600.0},
 }
