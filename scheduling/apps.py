@@ -12,6 +12,13 @@ class SchedulingConfig(AppConfig):
 
         outbox.register(handlers.TOPIC_BACKORDERED, handlers.on_backordered)
         outbox.register("order.cancel", handlers.on_order_cancelled)
+        panels.register(
+            "spare_capacity",
+            page="sell_now",
+            template="scheduling/_sell_now_panel.html",
+            context=promising.sell_now_spare_capacity,
+            order=20,
+        )
         providers.register("promise", promising.promise_from_capacity)
         providers.register("score", promising.score_capacity_fit)
         navigation.register("Planning board", "scheduling:board", roles=READERS, order=35)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from orders.models import RoutingStep
@@ -15,6 +16,7 @@ from .selectors import capacity_model
 
 HORIZON_DAYS = 120
 FIT_WEEKS = 4
+SELL_NOW_QUANTITY = Decimal("10")  # the 'typical quantity' the start page quotes a ship date for
 
 
 def promise_from_capacity(product, quantity: Decimal, site) -> list[Promise]:
@@ -67,3 +69,50 @@ def score_capacity_fit(order) -> dict:
             f"its work centers are {(used * 100).quantize(Decimal('1'))}% booked over the next {FIT_WEEKS} weeks",
         )
     }
+
+
+def sell_now_spare_capacity(_obj, user) -> dict | None:
+    """For the sales rep's start page: work centers with free hours over the next weeks, and products
+    made there with the date a typical quantity could ship."""
+    from orders.models import WorkCenter
+    from orders.roles import Role, user_roles
+
+    if not user_roles(user) & {Role.SALES_REP, Role.EXECUTIVE, Role.CUSTOMER_SERVICE}:
+        return None
+    work_centers = list(WorkCenter.objects.filter(active=True).order_by("code"))
+    if not work_centers:
+        return {"rows": []}
+    first = timezone.localdate() + timedelta(days=1)
+    model = capacity_model(
+        work_centers=work_centers, first=first, last=first + timedelta(weeks=FIT_WEEKS) - timedelta(days=1)
+    )
+    free = {
+        wc.pk: sum((model.free(wc.pk, day) for (wc_id, day) in model.capacity if wc_id == wc.pk), Decimal("0"))
+        for wc in work_centers
+    }
+    rows = []
+    for wc in sorted(work_centers, key=lambda wc: -free[wc.pk])[:3]:
+        if free[wc.pk] <= 0:
+            continue
+        steps = (
+            RoutingStep.objects.filter(
+                work_center=wc,
+                sequence=RoutingStep.objects.filter(product=models.OuterRef("product"))
+                .order_by("sequence")
+                .values("sequence")[:1],
+                product__active=True,
+            )
+            .select_related("product")
+            .order_by("product__sku")[:4]
+        )
+        for step in steps:
+            promise = promise_from_capacity(step.product, SELL_NOW_QUANTITY, None)
+            rows.append(
+                {
+                    "work_center": wc,
+                    "free_hours": free[wc.pk],
+                    "product": step.product,
+                    "ships_on": promise[0].ships_on if promise else None,
+                }
+            )
+    return {"rows": rows, "weeks": FIT_WEEKS, "quantity": SELL_NOW_QUANTITY}

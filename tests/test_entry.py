@@ -264,3 +264,17 @@ def test_priority_settings_page(client, user_with):
         "/orders/priority/", {"tier": "5", "margin": "1", "strategic_fit": "0", "capacity_fit": "0", "urgency": "0"}
     )
     assert entry.priority_weights().tier == Decimal("5")
+
+
+def test_sell_now_shows_spare_capacity_and_when_it_could_ship(client, user_with):
+    press = WorkCenter.objects.create(code="PR9", name="Press 9", hours_per_day=Decimal("8"), days_per_week=7)
+    product = ProductFactory(sku="MAKE-1")
+    RoutingStep.objects.create(product=product, sequence=10, work_center=press, hours_per_unit=Decimal("0.5"))
+    client.force_login(user_with(Role.SALES_REP))
+
+    html = client.get("/orders/sell-now/").content.decode()
+
+    # 10 units x 0.5 h = 5 h tomorrow, then two days to ship
+    expected = timezone.localdate() + timedelta(days=3)
+    assert "Press 9" in html and "MAKE-1" in html and f"{expected:%Y-%m-%d}" in html
+    assert "224" in html  # free hours over 4 weeks: 28 days x 8 h
