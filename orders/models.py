@@ -408,3 +408,25 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.topic} #{self.pk}"
+
+
+class KpiTarget(models.Model):
+    """The goal executives set for one dashboard KPI (the keys are defined in omc/kpis.py)."""
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    key = models.CharField(max_length=40, unique=True)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return f"{self.key}: {self.target}"

@@ -27,6 +27,7 @@ def items_for(roles) -> list[NavItem]:
     return sorted((item for item in _items if item.roles & set(roles)), key=lambda item: (item.order, item.label))
 
 
+register("Dashboard", "dashboard:home", roles={Role.EXECUTIVE}, order=4)
 register("Sell now", "orders:sell_now", roles={Role.SALES_REP, Role.EXECUTIVE}, order=5)
 register(
     "Customers",

@@ -1,0 +1,83 @@
+"""The executive dashboard pages: thin views over omc.kpis (executives only)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from orders.access import role_required
+from orders.roles import Role
+
+from . import charts, kpis
+from .dashboard_forms import KpiFilterForm, KpiTargetsForm
+
+EXECUTIVES = {Role.EXECUTIVE}
+PAGE_SIZE = 50
+RADAR_ON_DASHBOARD = 10
+
+
+def _filters(request) -> tuple[KpiFilterForm, kpis.Filters]:
+    form = KpiFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, form.filters()
+    return form, kpis.filters_build()
+
+
+@role_required(EXECUTIVES)
+def dashboard(request):
+    form, f = _filters(request)
+    cards = kpis.kpi_cards(f)
+    for card in cards:
+        card.chart = charts.sparkline(card.trend)
+        card.display = charts.display(card.value, card.unit)
+        card.target_display = charts.display(card.target, card.unit, target=True)
+    waits = kpis.waits(f)
+    radar_page = Paginator(kpis.radar(f), RADAR_ON_DASHBOARD).get_page(1)
+    return render(
+        request,
+        "omc/dashboard.html",
+        {
+            "form": form,
+            "f": f,
+            "query": urlencode(f.query()),
+            "cards": cards,
+            "step_bars": charts.bars(waits["steps"]),
+            "handoff_bars": charts.bars(waits["handoffs"]),
+            "percentiles": waits["percentiles"],
+            "radar": radar_page,
+            "misses": kpis.miss_attribution(f),
+        },
+    )
+
+
+@role_required(EXECUTIVES)
+def drilldown(request, key):
+    kpi = kpis.KPI_BY_KEY.get(key)
+    if kpi is None or kpi.orders is None:
+        raise Http404("No orders stand behind this KPI.")
+    form, f = _filters(request)
+    page = Paginator(kpis.kpi_orders(key, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode(f.query())
+    return render(request, "omc/drilldown.html", {"kpi": kpi, "f": f, "page": page, "query": query})
+
+
+@role_required(EXECUTIVES)
+def radar(request):
+    form, f = _filters(request)
+    page = Paginator(kpis.radar(f), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "omc/radar.html", {"f": f, "page": page, "query": urlencode(f.query())})
+
+
+@role_required(EXECUTIVES)
+@require_http_methods(["GET", "POST"])
+def targets(request):
+    current = kpis.targets()
+    form = KpiTargetsForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        changed = kpis.kpi_targets_save(values=form.cleaned_data, user=request.user)
+        messages.success(request, f"Targets saved ({changed} changed).")
+        return redirect("dashboard:targets")
+    return render(request, "omc/targets.html", {"form": form, "current": current})

@@ -1,0 +1,1081 @@
+"""The executive dashboard: KPI definitions, their aggregate queries and the targets.
+
+Every figure is one or a few aggregate queries in the database; nothing here loads orders
+into Python. Each KPI is a pair of functions: `<key>(f)` returns a `Figure` (value, a
+12-month trend and a short detail) and `<key>_orders(f)` returns the orders behind it (the
+drill-down). `KPIS` lists the definitions in the order the dashboard shows them; the
+written definitions are the same as in docs/kpis.md.
+
+Percentages and days are Decimals rounded half up to one place, money to cents, once,
+here. All times are timezone-aware; a period is whole days in the project time zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from billing.models import Invoice
+from fulfillment.models import Shipment
+from orders.models import QUANTITY, Customer, Handoff, KpiTarget, Order, OrderEvent, OrderLine
+from orders.roles import Department
+from orders.states import STATUS_STEP, OrderStatus, Step
+from planning import selectors as planning_selectors
+from planning.models import Source
+from pricing.models import CostEstimate
+
+S = OrderStatus
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+ONE_PLACE = Decimal("0.1")
+CENTS = Decimal("0.01")
+MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
+QTY_FIELD = DecimalField(**QUANTITY)
+# Orders that never became a commitment are not measured.
+NOT_COMMITTED = [S.DRAFT, S.QUOTED, S.CANCELLED, S.REJECTED]
+PERIOD_DAYS = {"30": 30, "90": 90, "180": 180, "365": 365}
+DEFAULT_PERIOD = "90"
+TREND_MONTHS = 12
+DSO_WINDOW_DAYS = 90
+TIER_RANK = {Customer.Tier.STRATEGIC: 1, Customer.Tier.KEY: 2, Customer.Tier.STANDARD: 3, Customer.Tier.OCCASIONAL: 4}
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "OMC_KPI_CACHE_SECONDS", 60))
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the executive looks at: a period of whole days [start, end] and who/what/where."""
+
+    start: date
+    end: date
+    now: datetime
+    period: str = DEFAULT_PERIOD
+    site_id: int | None = None
+    tier: str | None = None
+    sales_rep_id: int | None = None
+    family: str | None = None
+
+    @property
+    def today(self) -> date:
+        return timezone.localdate(self.now)
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.site_id or self.tier or self.sales_rep_id or self.family)
+
+    def cache_key(self, name: str) -> str:
+        parts = [self.start, self.end, self.today, self.site_id, self.tier, self.sales_rep_id, self.family]
+        digest = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+        return f"omc:kpis:v1:{name}:{digest}"
+
+    def query(self) -> dict:
+        """The filters as query parameters (for drill-down links)."""
+        params = {"period": self.period}
+        if self.period == "custom":
+            params.update(start=self.start.isoformat(), end=self.end.isoformat())
+        for name in ("site_id", "tier", "sales_rep_id", "family"):
+            if getattr(self, name):
+                params[name.removesuffix("_id")] = getattr(self, name)
+        return params
+
+
+def filters_build(
+    *,
+    period: str = DEFAULT_PERIOD,
+    start: date | None = None,
+    end: date | None = None,
+    now: datetime | None = None,
+    site_id: int | None = None,
+    tier: str | None = None,
+    sales_rep_id: int | None = None,
+    family: str | None = None,
+) -> Filters:
+    """A period of the last N days up to today, or an explicit [start, end] ("custom")."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if start and end:
+        period = "custom"
+    else:
+        period = period if period in PERIOD_DAYS else DEFAULT_PERIOD
+        end = today
+        start = today - timedelta(days=PERIOD_DAYS[period] - 1)
+    return Filters(
+        start=start,
+        end=end,
+        now=now,
+        period=period,
+        site_id=site_id or None,
+        tier=tier or None,
+        sales_rep_id=sales_rep_id or None,
+        family=family or None,
+    )
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_add(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def trend_months(f: Filters) -> list[date]:
+    """The 12 calendar months ending with the month of the period's end."""
+    last = _month_start(f.end)
+    return [_month_add(last, n) for n in range(-(TREND_MONTHS - 1), 1)]
+
+
+def _trend_window(f: Filters) -> tuple[datetime, datetime]:
+    months = trend_months(f)
+    return _aware(months[0]), _aware(_month_add(months[-1], 1))
+
+
+def _period_window(f: Filters) -> tuple[datetime, datetime]:
+    return _aware(f.start), _aware(f.end + timedelta(days=1))
+
+
+def scope_q(f: Filters, *, order: str = "", customer: str | None = None) -> Q:
+    """The site / tier / sales rep / product family filters, for a model that reaches the order
+    through `order` (a lookup prefix such as "order__"; "" for Order itself)."""
+    customer = f"{order}customer__" if customer is None else customer
+    q = Q()
+    if f.site_id:
+        q &= Q(**{f"{order}site_id": f.site_id})
+    if f.tier:
+        q &= Q(**{f"{customer}tier": f.tier})
+    if f.sales_rep_id:
+        q &= Q(**{f"{customer}sales_rep_id": f.sales_rep_id})
+    if f.family:
+        outer = order.removesuffix("__") or "pk"
+        q &= Q(Exists(OrderLine.objects.filter(order_id=OuterRef(outer), product__family=f.family)))
+    return q
+
+
+def _orders(f: Filters) -> QuerySet:
+    return Order.objects.filter(scope_q(f))
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    value: Decimal | None
+    detail: str = ""
+    trend: list[tuple[date, Decimal | None]] = field(default_factory=list)
+    note: str = ""
+
+
+def _rate(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+def _days(duration: timedelta | None) -> Decimal | None:
+    if duration is None:
+        return None
+    if not isinstance(duration, timedelta):  # SQLite may hand back microseconds
+        duration = timedelta(microseconds=int(duration))
+    return (Decimal(duration.total_seconds()) / Decimal(86400)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+def _fill_trend(f: Filters, rows, value_of) -> list[tuple[date, Decimal | None]]:
+    by_month = {row["month"]: value_of(row) for row in rows}
+    return [(month, by_month.get(month)) for month in trend_months(f)]
+
+
+def _month(expression) -> TruncMonth:
+    return TruncMonth(expression, output_field=DateField())
+
+
+# --- order fill rate -------------------------------------------------------------------------
+
+
+def _fill_misses():
+    short = OrderLine.objects.filter(order=OuterRef("pk"), quantity_shipped__lt=F("quantity_ordered"))
+    late = Shipment.objects.filter(order=OuterRef("pk"), shipped_at__date__gt=OuterRef("promised_date"))
+    return Q(Exists(short)) | Q(Exists(late))
+
+
+def _fill_base(f: Filters, first: date, last: date) -> QuerySet:
+    # Only promises already due are judged: an order promised for today may still ship today.
+    last = min(last, f.today - timedelta(days=1))
+    return (
+        _orders(f)
+        .exclude(status__in=NOT_COMMITTED)
+        .filter(promised_date__isnull=False, promised_date__gte=first, promised_date__lte=last)
+    )
+
+
+def fill_rate(f: Filters) -> Figure:
+    missed = _fill_misses()
+    totals = _fill_base(f, f.start, f.end).aggregate(total=Count("id"), missed=Count("id", filter=missed))
+    months = trend_months(f)
+    rows = (
+        _fill_base(f, months[0], f.end)
+        .annotate(month=_month("promised_date"))
+        .values("month")
+        .annotate(total=Count("id"), missed=Count("id", filter=missed))
+    )
+    return Figure(
+        value=_rate(totals["total"] - totals["missed"], totals["total"]),
+        detail=f"{totals['total'] - totals['missed']} of {totals['total']} orders complete on time",
+        trend=_fill_trend(f, rows, lambda r: _rate(r["total"] - r["missed"], r["total"])),
+    )
+
+
+def fill_rate_orders(f: Filters) -> QuerySet:
+    return _fill_base(f, f.start, f.end).filter(_fill_misses()).order_by("promised_date", "id")
+
+
+# --- on-time delivery ------------------------------------------------------------------------
+
+
+def _deliveries(f: Filters, since: datetime, until: datetime) -> QuerySet:
+    return Shipment.objects.filter(
+        scope_q(f, order="order__"),
+        delivered_at__gte=since,
+        delivered_at__lt=until,
+        order__promised_date__isnull=False,
+    )
+
+
+ON_TIME = Q(delivered_at__date__lte=F("order__promised_date"))
+
+
+def on_time_delivery(f: Filters) -> Figure:
+    totals = _deliveries(f, *_period_window(f)).aggregate(total=Count("id"), on_time=Count("id", filter=ON_TIME))
+    rows = (
+        _deliveries(f, *_trend_window(f))
+        .annotate(month=_month("delivered_at"))
+        .values("month")
+        .annotate(total=Count("id"), on_time=Count("id", filter=ON_TIME))
+    )
+    return Figure(
+        value=_rate(totals["on_time"], totals["total"]),
+        detail=f"{totals['on_time']} of {totals['total']} deliveries by the promised date",
+        trend=_fill_trend(f, rows, lambda r: _rate(r["on_time"], r["total"])),
+    )
+
+
+def on_time_delivery_orders(f: Filters) -> QuerySet:
+    late = _deliveries(f, *_period_window(f)).filter(order=OuterRef("pk")).exclude(ON_TIME)
+    return _orders(f).filter(Exists(late)).order_by("promised_date", "id")
+
+
+# --- billing accuracy ------------------------------------------------------------------------
+
+
+def _invoices(f: Filters, first: date, last: date) -> QuerySet:
+    return Invoice.objects.filter(
+        scope_q(f, order="order__", customer="customer__"),
+        kind=Invoice.Kind.INVOICE,
+        status=Invoice.Status.POSTED,
+        issue_date__gte=first,
+        issue_date__lte=last,
+    )
+
+
+def _corrected() -> Q:
+    credit_notes = Invoice.objects.filter(corrects=OuterRef("pk"), status=Invoice.Status.POSTED)
+    return Q(Exists(credit_notes)) | Q(disputed_at__isnull=False)
+
+
+def billing_accuracy(f: Filters) -> Figure:
+    corrected = _corrected()
+    totals = _invoices(f, f.start, f.end).aggregate(total=Count("id"), corrected=Count("id", filter=corrected))
+    rows = (
+        _invoices(f, trend_months(f)[0], f.end)
+        .annotate(month=_month("issue_date"))
+        .values("month")
+        .annotate(total=Count("id"), corrected=Count("id", filter=corrected))
+    )
+    accurate = totals["total"] - totals["corrected"]
+    return Figure(
+        value=_rate(accurate, totals["total"]),
+        detail=f"{accurate} of {totals['total']} invoices never corrected",
+        trend=_fill_trend(f, rows, lambda r: _rate(r["total"] - r["corrected"], r["total"])),
+    )
+
+
+def billing_accuracy_orders(f: Filters) -> QuerySet:
+    wrong = _invoices(f, f.start, f.end).filter(_corrected(), order=OuterRef("pk"))
+    return _orders(f).filter(Exists(wrong)).order_by("-created_at", "-id")
+
+
+# --- order cycle times -----------------------------------------------------------------------
+
+
+def _first_entered() -> Subquery:
+    return Subquery(
+        OrderEvent.objects.filter(order=OuterRef("order_id"), to_status=S.ENTERED)
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+
+
+CYCLE = ExpressionWrapper(F("created_at") - F("entered_at"), output_field=DurationField())
+
+
+def _cycle_base(f: Filters, status, since: datetime, until: datetime) -> QuerySet:
+    """The events that brought orders to `status` for the first time within [since, until)
+    (read through the (to_status, created_at) index), each with the order's entry time."""
+    earlier = OrderEvent.objects.filter(
+        order=OuterRef("order_id"), to_status=status, created_at__lt=OuterRef("created_at")
+    )
+    return (
+        OrderEvent.objects.filter(
+            scope_q(f, order="order__"), to_status=status, created_at__gte=since, created_at__lt=until
+        )
+        .exclude(Exists(earlier))
+        .annotate(entered_at=Coalesce(_first_entered(), F("order__created_at")))
+    )
+
+
+def _cycle(f: Filters, status, what: str) -> Figure:
+    totals = _cycle_base(f, status, *_period_window(f)).aggregate(avg=Avg(CYCLE), n=Count("id"))
+    rows = (
+        _cycle_base(f, status, *_trend_window(f))
+        .annotate(month=_month("created_at"))
+        .values("month")
+        .annotate(avg=Avg(CYCLE))
+    )
+    return Figure(
+        value=_days(totals["avg"]),
+        detail=f"average over {totals['n']} orders {what} in the period",
+        trend=_fill_trend(f, rows, lambda r: _days(r["avg"])),
+    )
+
+
+def _cycle_orders(f: Filters, status) -> QuerySet:
+    events = _cycle_base(f, status, *_period_window(f)).annotate(cycle=CYCLE)
+    longest = events.filter(order_id=OuterRef("pk")).order_by("-cycle").values("cycle")[:1]
+    return (
+        _orders(f)
+        .filter(pk__in=events.values("order_id"))
+        .annotate(cycle=Subquery(longest, output_field=DurationField()))
+        .order_by("-cycle", "id")
+    )
+
+
+def cycle_to_delivery(f: Filters) -> Figure:
+    return _cycle(f, S.DELIVERED, "delivered")
+
+
+def cycle_to_delivery_orders(f: Filters) -> QuerySet:
+    return _cycle_orders(f, S.DELIVERED)
+
+
+def cycle_to_cash(f: Filters) -> Figure:
+    return _cycle(f, S.PAID, "paid")
+
+
+def cycle_to_cash_orders(f: Filters) -> QuerySet:
+    return _cycle_orders(f, S.PAID)
+
+
+# --- DSO -------------------------------------------------------------------------------------
+
+
+def _posted_invoices(f: Filters) -> QuerySet:
+    return Invoice.objects.filter(
+        scope_q(f, order="order__", customer="customer__"), kind=Invoice.Kind.INVOICE, status=Invoice.Status.POSTED
+    )
+
+
+def _dso_sums(day: date, n: int) -> dict:
+    """Receivables open at the end of `day` (invoices issued by then and not yet fully paid,
+    less their credit notes) and sales invoiced in the DSO window before it."""
+    unpaid = Q(paid_at__isnull=True) | Q(paid_at__gte=_aware(day + timedelta(days=1)))
+    return {
+        f"open_{n}": Sum(
+            F("total") - F("amount_credited"), filter=Q(issue_date__lte=day) & unpaid, output_field=MONEY_FIELD
+        ),
+        f"sales_{n}": Sum("total", filter=Q(issue_date__gt=day - timedelta(days=DSO_WINDOW_DAYS), issue_date__lte=day)),
+    }
+
+
+def _dso_value(open_amount, sales) -> Decimal | None:
+    if not sales:
+        return None
+    return ((open_amount or ZERO) / sales * DSO_WINDOW_DAYS).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+def dso(f: Filters) -> Figure:
+    months = trend_months(f)
+    days = [min(_month_add(month, 1) - timedelta(days=1), f.end) for month in months] + [f.end]
+    sums = {}
+    for n, day in enumerate(days):
+        sums.update(_dso_sums(day, n))
+    row = _posted_invoices(f).aggregate(**sums)
+    last = len(days) - 1
+    return Figure(
+        value=_dso_value(row[f"open_{last}"], row[f"sales_{last}"]),
+        detail=f"open receivables on {f.end:%Y-%m-%d} ÷ sales of the {DSO_WINDOW_DAYS} days before × {DSO_WINDOW_DAYS}",
+        trend=[(month, _dso_value(row[f"open_{n}"], row[f"sales_{n}"])) for n, month in enumerate(months)],
+    )
+
+
+def dso_orders(f: Filters) -> QuerySet:
+    unpaid = Q(paid_at__isnull=True) | Q(paid_at__gte=_aware(f.end + timedelta(days=1)))
+    open_invoices = _posted_invoices(f).filter(unpaid, issue_date__lte=f.end, order=OuterRef("pk"))
+    return _orders(f).filter(Exists(open_invoices)).order_by("created_at", "id")
+
+
+# --- return rate -----------------------------------------------------------------------------
+
+
+def _first_shipments(f: Filters, since: datetime, until: datetime) -> QuerySet:
+    """Each order's first shipment, when it left within [since, until)."""
+    earlier = Shipment.objects.filter(order=OuterRef("order_id"), shipped_at__lt=OuterRef("shipped_at"))
+    return Shipment.objects.filter(scope_q(f, order="order__"), shipped_at__gte=since, shipped_at__lt=until).exclude(
+        Exists(earlier)
+    )
+
+
+def _line_sum(name: str) -> Subquery:
+    lines = OrderLine.objects.filter(order=OuterRef("order_id")).values("order").annotate(v=Sum(name)).values("v")
+    return Subquery(lines, output_field=QTY_FIELD)
+
+
+def _return_sums(qs: QuerySet) -> QuerySet:
+    return qs.annotate(line_shipped=_line_sum("quantity_shipped"), line_returned=_line_sum("quantity_returned"))
+
+
+RETURN_SUMS = {"shipped": Sum("line_shipped"), "returned": Sum("line_returned")}
+
+
+def return_rate(f: Filters) -> Figure:
+    totals = _return_sums(_first_shipments(f, *_period_window(f))).aggregate(**RETURN_SUMS)
+    rows = (
+        _return_sums(_first_shipments(f, *_trend_window(f)))
+        .annotate(month=_month("shipped_at"))
+        .values("month")
+        .annotate(**RETURN_SUMS)
+    )
+    return Figure(
+        value=_rate(totals["returned"] or ZERO, totals["shipped"]),
+        detail=f"{_plain(totals['returned'])} of {_plain(totals['shipped'])} units shipped came back",
+        trend=_fill_trend(f, rows, lambda r: _rate(r["returned"] or ZERO, r["shipped"])),
+    )
+
+
+def return_rate_orders(f: Filters) -> QuerySet:
+    returned = OrderLine.objects.filter(order=OuterRef("pk"), quantity_returned__gt=0)
+    shipped = _first_shipments(f, *_period_window(f)).values("order_id")
+    return _orders(f).filter(Exists(returned), pk__in=shipped).order_by("-created_at", "-id")
+
+
+def _plain(value) -> str:
+    value = value or ZERO
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+# --- forecast accuracy -----------------------------------------------------------------------
+
+
+def _accuracy_value(accuracy) -> Decimal | None:
+    wape = accuracy.wape_percent
+    if wape is None:
+        return None
+    return max(ZERO, HUNDRED - wape)
+
+
+def _forecast(f: Filters, source: str) -> Figure:
+    """100 % − WAPE of one source over the 12 complete months before the period's end month
+    (the planning app's figure; company-wide, so the site / tier / rep filters do not apply)."""
+    overall = planning_selectors.forecast_accuracy(source=source, on=f.end)
+    by_month = dict(
+        (month, _accuracy_value(acc))
+        for month, acc in planning_selectors.forecast_accuracy_by_month(source=source, on=f.end)
+    )
+    months = trend_months(f)
+    shifted = [_month_add(m, -1) for m in months]  # the last complete months
+    return Figure(
+        value=_accuracy_value(overall),
+        detail=overall.wording,
+        trend=[(month, by_month.get(month)) for month in shifted],
+        note="Company-wide: the site, tier, sales rep and family filters do not apply." if f.scoped else "",
+    )
+
+
+def forecast_sales(f: Filters) -> Figure:
+    return _forecast(f, Source.SALES)
+
+
+def forecast_production(f: Filters) -> Figure:
+    return _forecast(f, Source.PRODUCTION)
+
+
+# --- margin per order ------------------------------------------------------------------------
+
+
+def _estimates(f: Filters, since: datetime, until: datetime) -> QuerySet:
+    return CostEstimate.objects.filter(
+        scope_q(f, order="order__"), order__created_at__gte=since, order__created_at__lt=until
+    ).exclude(order__status__in=NOT_COMMITTED)
+
+
+def margin_per_order(f: Filters) -> Figure:
+    totals = _estimates(f, *_period_window(f)).aggregate(
+        avg=Avg("margin"), margin=Sum("margin"), revenue=Sum("revenue"), n=Count("id")
+    )
+    rows = (
+        _estimates(f, *_trend_window(f))
+        .annotate(month=_month("order__created_at"))
+        .values("month")
+        .annotate(avg=Avg("margin"))
+    )
+    avg = totals["avg"]
+    percent = _rate(totals["margin"], totals["revenue"]) if totals["revenue"] else None
+    detail = f"average over {totals['n']} orders entered"
+    if percent is not None:
+        detail += f"; {percent}% of revenue"
+    return Figure(
+        value=None if avg is None else Decimal(avg).quantize(CENTS, rounding=ROUND_HALF_UP),
+        detail=detail,
+        trend=_fill_trend(f, rows, lambda r: None if r["avg"] is None else Decimal(r["avg"]).quantize(CENTS)),
+    )
+
+
+def margin_per_order_orders(f: Filters) -> QuerySet:
+    since, until = _period_window(f)
+    margin = Subquery(CostEstimate.objects.filter(order=OuterRef("pk")).values("margin")[:1])
+    return (
+        _orders(f)
+        .exclude(status__in=NOT_COMMITTED)
+        .filter(created_at__gte=since, created_at__lt=until)
+        .annotate(margin=margin)
+        .filter(margin__isnull=False)
+        .order_by("margin", "id")
+    )
+
+
+# --- orders past due in a hand-off -----------------------------------------------------------
+
+
+def _past_due(now: datetime) -> Exists:
+    return Exists(Handoff.objects.filter(order=OuterRef("pk"), closed_at__isnull=True, due_at__lte=now))
+
+
+def past_due_now(f: Filters) -> Figure:
+    count = _orders(f).filter(_past_due(f.now)).count()
+    since, until = _trend_window(f)
+    missed = Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
+    rows = (
+        Handoff.objects.filter(scope_q(f, order="order__"), missed, due_at__gte=since, due_at__lt=until)
+        .annotate(month=_month("due_at"))
+        .values("month")
+        .annotate(n=Count("order", distinct=True))
+    )
+    return Figure(
+        value=Decimal(count),
+        detail="orders waiting in a hand-off past its service level right now",
+        trend=_fill_trend(f, rows, lambda r: Decimal(r["n"])),
+    )
+
+
+def past_due_now_orders(f: Filters) -> QuerySet:
+    return _orders(f).filter(_past_due(f.now)).order_by("status_changed_at", "id")
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    unit: str  # "%", "days", "money" or "count"
+    direction: str  # KpiTarget.Direction
+    definition: str
+    empty: str  # what the card says when there is no data
+    compute: object
+    orders: object = None  # the drill-down; None when no orders stand behind the figure
+    link: str = ""  # a page elsewhere that explains the figure (when there are no orders)
+
+
+H, L = KpiTarget.Direction.HIGHER, KpiTarget.Direction.LOWER
+
+KPIS: list[Kpi] = [
+    Kpi(
+        "fill_rate",
+        "Order fill rate",
+        "%",
+        H,
+        "Share of committed orders whose promised date fell in the period (and has passed) that "
+        "shipped complete — every line's full quantity — with no shipment leaving after the promised date.",
+        "No orders were promised in this period.",
+        fill_rate,
+        fill_rate_orders,
+    ),
+    Kpi(
+        "on_time_delivery",
+        "On-time delivery",
+        "%",
+        H,
+        "Share of shipments delivered in the period whose delivery date is on or before the order's promised date.",
+        "No deliveries in this period.",
+        on_time_delivery,
+        on_time_delivery_orders,
+    ),
+    Kpi(
+        "billing_accuracy",
+        "Billing accuracy",
+        "%",
+        H,
+        "Share of invoices posted (issued) in the period never corrected by a posted credit note "
+        "nor disputed by a claim.",
+        "No invoices were issued in this period.",
+        billing_accuracy,
+        billing_accuracy_orders,
+    ),
+    Kpi(
+        "cycle_to_delivery",
+        "Cycle time: entry → delivery",
+        "days",
+        L,
+        "Average days from the order's entry (first submitted; its creation if it was never a draft) "
+        "to the moment it was recorded delivered, over orders delivered in the period.",
+        "No orders were delivered in this period.",
+        cycle_to_delivery,
+        cycle_to_delivery_orders,
+    ),
+    Kpi(
+        "cycle_to_cash",
+        "Cycle time: entry → cash",
+        "days",
+        L,
+        "Average days from the order's entry to the moment every invoice of it was paid, "
+        "over orders paid in the period.",
+        "No orders were paid in this period.",
+        cycle_to_cash,
+        cycle_to_cash_orders,
+    ),
+    Kpi(
+        "dso",
+        "DSO",
+        "days",
+        L,
+        "Days sales outstanding at the end of the period: receivables open that day (posted invoices "
+        "not yet fully paid, less credit notes) ÷ invoiced sales of the 90 days before × 90.",
+        "No invoices in the 90 days before the period's end.",
+        dso,
+        dso_orders,
+    ),
+    Kpi(
+        "return_rate",
+        "Return rate",
+        "%",
+        L,
+        "Units returned ÷ units shipped, over order lines of orders whose first shipment left in the period.",
+        "No shipments in this period.",
+        return_rate,
+        return_rate_orders,
+    ),
+    Kpi(
+        "forecast_sales",
+        "Forecast accuracy: sales",
+        "%",
+        H,
+        "100 % − WAPE (Σ|forecast − ordered| ÷ Σ ordered) of the sales forecasts over the 12 complete "
+        "months before the period's end month. Company-wide.",
+        "No sales forecasts for the last 12 complete months.",
+        forecast_sales,
+        link="planning:accuracy",
+    ),
+    Kpi(
+        "forecast_production",
+        "Forecast accuracy: production",
+        "%",
+        H,
+        "100 % − WAPE of the production forecasts over the 12 complete months before the period's end month. "
+        "Company-wide.",
+        "No production forecasts for the last 12 complete months.",
+        forecast_production,
+        link="planning:accuracy",
+    ),
+    Kpi(
+        "margin_per_order",
+        "Margin per order",
+        "money",
+        H,
+        "Average estimated margin (revenue − cost to serve, from the order's cost estimate) of the committed "
+        "orders entered in the period; currencies added at face value.",
+        "No costed orders were entered in this period.",
+        margin_per_order,
+        margin_per_order_orders,
+    ),
+    Kpi(
+        "past_due_now",
+        "Orders past due in a hand-off",
+        "count",
+        L,
+        "Orders with an open hand-off past its due time right now (the step's service level is used up). "
+        "The trend counts orders whose hand-off missed its due time in each month.",
+        "",
+        past_due_now,
+        past_due_now_orders,
+    ),
+]
+KPI_BY_KEY = {kpi.key: kpi for kpi in KPIS}
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+def targets() -> dict[str, KpiTarget]:
+    return {t.key: t for t in KpiTarget.objects.select_related("updated_by")}
+
+
+def kpi_targets_save(*, values: dict[str, Decimal | None], user) -> int:
+    """Set (or with None, remove) the target of each KPI key given; returns how many changed.
+    The direction comes from the KPI's definition."""
+    changed = 0
+    current = targets()
+    for key, value in values.items():
+        kpi = KPI_BY_KEY[key]
+        existing = current.get(key)
+        if value is None:
+            if existing:
+                existing.delete()
+                changed += 1
+            continue
+        if existing and existing.target == value and existing.direction == kpi.direction:
+            continue
+        KpiTarget.objects.update_or_create(
+            key=key, defaults={"target": value, "direction": kpi.direction, "updated_by": user}
+        )
+        changed += 1
+    return changed
+
+
+def target_status(value: Decimal | None, target: KpiTarget | None) -> str:
+    """ "met", "missed", "no_target" or "no_data"."""
+    if target is None:
+        return "no_target"
+    if value is None:
+        return "no_data"
+    if target.direction == KpiTarget.Direction.HIGHER:
+        return "met" if value >= target.target else "missed"
+    return "met" if value <= target.target else "missed"
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    key: str
+    label: str
+    unit: str
+    definition: str
+    value: Decimal | None
+    detail: str
+    note: str
+    empty: str
+    trend: list
+    target: Decimal | None
+    direction: str
+    status: str
+    has_orders: bool
+    link: str
+
+    def as_dict(self) -> dict:
+        """For JSON: Decimals as strings (exact), months as ISO dates."""
+        data = asdict(self)
+        data["value"], data["target"] = _str(self.value), _str(self.target)
+        data["trend"] = [{"month": m.isoformat(), "value": _str(v)} for m, v in self.trend]
+        return data
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def kpi_figures(f: Filters) -> dict[str, Figure]:
+    """Every KPI's figure, cached for a short while (the same filters on the same day)."""
+    key = f.cache_key("figures")
+    figures = cache.get(key)
+    if figures is None:
+        figures = {kpi.key: kpi.compute(f) for kpi in KPIS}
+        cache.set(key, figures, cache_seconds())
+    return figures
+
+
+def kpi_cards(f: Filters, *, keys: list[str] | None = None) -> list[Card]:
+    figures = kpi_figures(f)
+    goals = targets()
+    cards = []
+    for kpi in KPIS:
+        if keys and kpi.key not in keys:
+            continue
+        figure, target = figures[kpi.key], goals.get(kpi.key)
+        cards.append(
+            Card(
+                key=kpi.key,
+                label=kpi.label,
+                unit=kpi.unit,
+                definition=kpi.definition,
+                value=figure.value,
+                detail=figure.detail,
+                note=figure.note,
+                empty=kpi.empty,
+                trend=figure.trend,
+                target=target.target if target else None,
+                direction=kpi.direction,
+                status=target_status(figure.value, target),
+                has_orders=kpi.orders is not None,
+                link=kpi.link,
+            )
+        )
+    return cards
+
+
+def kpi_orders(key: str, f: Filters) -> QuerySet:
+    """The orders behind a KPI (raises KeyError for an unknown key or a KPI without orders)."""
+    kpi = KPI_BY_KEY[key]
+    if kpi.orders is None:
+        raise KeyError(key)
+    return kpi.orders(f).select_related("customer", "site")
+
+
+# --- where do our orders wait? ---------------------------------------------------------------
+
+
+def _hours_sql(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0"
+    return f"(julianday({later}) - julianday({earlier})) * 24.0"
+
+
+def _db_time(moment: datetime):
+    """A datetime as the raw cursor should receive it (SQLite stores naive UTC text)."""
+    if connection.vendor == "postgresql":
+        return moment
+    return moment.astimezone(timezone.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _scope_sql(f: Filters, column: str) -> tuple[str, list]:
+    if not f.scoped:
+        return "", []
+    sql, params = _orders(f).values("id").query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def percentiles_supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _stats_select(hours: str) -> str:
+    if percentiles_supported():
+        return (
+            f"COUNT(*), AVG({hours}), percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}), "
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {hours})"
+        )
+    return f"COUNT(*), AVG({hours}), NULL, NULL"
+
+
+def _hours(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Wait:
+    key: str
+    label: str
+    count: int
+    mean_hours: Decimal | None
+    median_hours: Decimal | None
+    p90_hours: Decimal | None
+
+
+def waits_per_step(f: Filters) -> list[Wait]:
+    """Hours an order spent in each step: the intervals between its status changes (OrderEvent
+    to the next OrderEvent) that began in the period and have ended, grouped by the step of the
+    status it sat in. Median and 90th percentile in PostgreSQL (percentile_cont); SQLite gives
+    the mean only."""
+    since, until = _period_window(f)
+    step_case = " ".join(f"WHEN '{status.value}' THEN '{step.value}'" for status, step in STATUS_STEP.items())
+    scope, scope_params = _scope_sql(f, "e.order_id")
+    intervals = (
+        "SELECT e.to_status AS status, e.created_at AS began, "
+        "LEAD(e.created_at) OVER (PARTITION BY e.order_id ORDER BY e.created_at, e.id) AS ended "
+        f"FROM orders_orderevent e WHERE e.created_at < %s{scope}"
+    )
+    hours = _hours_sql("ended", "began")
+    sql = (
+        f"SELECT CASE status {step_case} END AS step, {_stats_select(hours)} "
+        f"FROM ({intervals}) AS i WHERE ended IS NOT NULL AND began >= %s AND began < %s "
+        "GROUP BY 1"
+    )
+    params = [_db_time(until), *scope_params, _db_time(since), _db_time(until)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = {row[0]: row for row in cursor.fetchall()}
+    waits = []
+    for step in Step:
+        if step in rows:
+            _, n, mean, median, p90 = rows[step]
+            waits.append(Wait(step.value, step.label, n, _hours(mean), _hours(median), _hours(p90)))
+    return waits
+
+
+def waits_per_handoff(f: Filters) -> list[Wait]:
+    """Hours from a hand-off's opening to its closing, for the order-flow hand-offs opened in
+    the period and closed since, per sending → receiving department."""
+    since, until = _period_window(f)
+    scope, scope_params = _scope_sql(f, "h.order_id")
+    hours = _hours_sql("h.closed_at", "h.opened_at")
+    sql = (
+        f"SELECT h.from_department, h.to_department, {_stats_select(hours)} FROM orders_handoff h "
+        f"WHERE h.kind = %s AND h.closed_at IS NOT NULL AND h.opened_at >= %s AND h.opened_at < %s{scope} "
+        "GROUP BY h.from_department, h.to_department"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Handoff.ORDER_FLOW, _db_time(since), _db_time(until), *scope_params])
+        rows = cursor.fetchall()
+    labels = dict(Department.choices)
+    waits = [
+        Wait(f"{a}>{b}", f"{labels.get(a, a)} → {labels.get(b, b)}", n, _hours(mean), _hours(median), _hours(p90))
+        for a, b, n, mean, median, p90 in rows
+    ]
+    return sorted(waits, key=lambda w: -(w.median_hours or w.mean_hours or ZERO))
+
+
+def waits(f: Filters) -> dict:
+    key = f.cache_key("waits")
+    result = cache.get(key)
+    if result is None:
+        result = {
+            "steps": waits_per_step(f),
+            "handoffs": waits_per_handoff(f),
+            "percentiles": percentiles_supported(),
+        }
+        cache.set(key, result, cache_seconds())
+    return result
+
+
+# --- the stuck-order radar -------------------------------------------------------------------
+
+
+def radar(f: Filters) -> QuerySet:
+    """Open hand-offs past due (the step's service level is used up) on orders in scope,
+    strategic customers first, then the biggest orders, then the longest overdue; with who
+    holds each (the receiving department, and the person who acknowledged it, if anyone)."""
+    value = Subquery(
+        OrderLine.objects.filter(order=OuterRef("order_id"))
+        .values("order")
+        .annotate(
+            v=Sum(
+                F("quantity_ordered")
+                * Coalesce(F("unit_price"), Value(ZERO))
+                * (HUNDRED - F("discount_percent"))
+                / HUNDRED,
+                output_field=MONEY_FIELD,
+            )
+        )
+        .values("v"),
+        output_field=MONEY_FIELD,
+    )
+    tier_rank = Case(
+        *[When(order__customer__tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    return (
+        Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
+        .select_related("order", "order__customer", "acknowledged_by")
+        .annotate(tier_rank=tier_rank, order_value=Coalesce(value, Value(ZERO), output_field=MONEY_FIELD))
+        .order_by("tier_rank", "-order_value", "due_at", "id")
+    )
+
+
+# --- miss attribution ------------------------------------------------------------------------
+
+
+@dataclass
+class Miss:
+    step: str
+    label: str
+    orders: int
+    excess_hours: Decimal | None
+
+
+def miss_attribution(f: Filters) -> dict:
+    """For the orders delivered late in the period (a shipment delivered after the promised
+    date), the step whose hand-offs ran furthest past their due times (Σ over the step's
+    order-flow hand-offs of closed-or-now − due, when positive). One count per late order, to
+    the step that consumed the most time beyond its service level; orders with no hand-off
+    late are counted as "within service levels"."""
+    key = f.cache_key("misses")
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    late_ids_sql, late_params = on_time_delivery_orders(f).order_by().values("id").query.sql_with_params()
+    now = _db_time(f.now)
+    excess = _hours_sql("COALESCE(h.closed_at, %s)", "h.due_at")
+    sql = (
+        "SELECT step, COUNT(*), SUM(excess) FROM ("
+        "  SELECT order_id, step, excess, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY excess DESC, step) AS rn"
+        "  FROM ("
+        f"   SELECT h.order_id, h.step, SUM({excess}) AS excess FROM orders_handoff h"
+        f"   WHERE h.kind = %s AND h.order_id IN ({late_ids_sql}) AND COALESCE(h.closed_at, %s) > h.due_at"
+        "    GROUP BY h.order_id, h.step"
+        "  ) AS per_step"
+        ") AS ranked WHERE rn = 1 GROUP BY step"
+    )
+    params = [now, Handoff.ORDER_FLOW, *late_params, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = {row[0]: row for row in cursor.fetchall()}
+    late_total = on_time_delivery_orders(f).count()
+    labels = dict(Step.choices)
+    misses = [
+        Miss(step, labels.get(step, step), n, _hours(total))
+        for step, n, total in sorted(rows.values(), key=lambda r: (-r[1], r[0]))
+    ]
+    attributed = sum(m.orders for m in misses)
+    result = {"late_orders": late_total, "steps": misses, "within_service_levels": late_total - attributed}
+    cache.set(key, result, cache_seconds())
+    return result
