@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Customer, Order
+from orders.page_steps import domain_error_text, form_errors_text
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -21,15 +22,6 @@ MANAGERS = selectors.MANAGERS
 FIELD = selectors.FIELD
 READERS = selectors.READERS
 FEEDBACK_READERS = selectors.FEEDBACK_READERS
-
-
-def _errors(form) -> str:
-    return " ".join(f"{'' if f == '__all__' else f + ': '}{' '.join(e)}" for f, e in form.errors.items())
-
-
-def _domain_message(error: DomainError) -> str:
-    details = [msg for msgs in error.field_errors.values() for msg in msgs]
-    return " ".join([error.message, *[d for d in details if d != error.message]])
 
 
 def _page(request, queryset):
@@ -97,7 +89,7 @@ def ticket_create(request):
                     user=request.user,
                 )
             except DomainError as error:
-                messages.error(request, _domain_message(error))
+                messages.error(request, domain_error_text(error))
             else:
                 messages.success(request, f"Ticket {ticket.number} opened: {ticket.get_warranty_display().lower()}.")
                 return redirect("aftersales:ticket_detail", ticket_id=ticket.pk)
@@ -138,12 +130,12 @@ def visit_schedule(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = VisitScheduleForm(request.POST, technicians=selectors.technicians_for(ticket.kind))
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("aftersales:ticket_detail", ticket_id=ticket_id)
     try:
         visit = services.visit_schedule(ticket_id=ticket_id, user=request.user, **form.cleaned_data)
     except DomainError as error:
-        messages.error(request, _domain_message(error))
+        messages.error(request, domain_error_text(error))
     else:
         messages.success(request, f"Visit planned on {visit.scheduled_for:%Y-%m-%d} with {visit.technician}.")
     return redirect("aftersales:ticket_detail", ticket_id=ticket_id)
@@ -158,7 +150,7 @@ def ticket_close(request, ticket_id: int):
     except Ticket.DoesNotExist:
         raise Http404("No such ticket.") from None
     except DomainError as error:
-        messages.error(request, _domain_message(error))
+        messages.error(request, domain_error_text(error))
     else:
         messages.success(request, "Ticket cancelled." if cancel else "Ticket resolved.")
     return redirect("aftersales:ticket_detail", ticket_id=ticket_id)
@@ -206,7 +198,7 @@ def visit_detail(request, visit_id: int):
                     resolved=data["resolved"],
                 )
             except DomainError as error:
-                messages.error(request, _domain_message(error))
+                messages.error(request, domain_error_text(error))
             else:
                 messages.success(request, "Report filed. Feedback goes to the customer's sales rep.")
                 return redirect("aftersales:visit_detail", visit_id=visit.pk)
@@ -263,13 +255,13 @@ def plan_list(request):
             try:
                 plan = services.maintenance_plan_create(user=request.user, **data)
             except DomainError as error:
-                messages.error(request, _domain_message(error))
+                messages.error(request, domain_error_text(error))
             else:
                 created = services.maintenance_visits_generate()
                 messages.success(request, f"Plan for {plan.customer.name} saved; {created} visit(s) planned.")
                 return redirect("aftersales:plan_list")
         else:
-            messages.error(request, _errors(form))
+            messages.error(request, form_errors_text(form))
     plans = MaintenancePlan.objects.select_related("customer", "technician__user").order_by("customer__name", "id")
     page, query = _page(request, plans)
     return render(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Customer, Order
+from orders.page_steps import domain_error_text, form_errors_text
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -20,15 +21,6 @@ MANAGERS = selectors.RMA_MANAGERS
 RECEIVERS = selectors.RMA_RECEIVERS
 RMA_READERS = selectors.READERS - {Role.SALES_REP}
 CLAIM_READERS = {Role.CUSTOMER_SERVICE, Role.FINANCE, Role.EXECUTIVE}
-
-
-def _errors(form) -> str:
-    return " ".join(f"{'' if f == '__all__' else f + ': '}{' '.join(e)}" for f, e in form.errors.items())
-
-
-def _domain_message(error: DomainError) -> str:
-    details = [msg for msgs in error.field_errors.values() for msg in msgs]
-    return " ".join([error.message, *[d for d in details if d != error.message]])
 
 
 def _page(request, queryset):
@@ -77,7 +69,7 @@ def rma_list(request):
 def policy_update(request):
     form = PolicyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
     else:
         services.return_policy_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Return policy saved.")
@@ -112,7 +104,7 @@ def rma_create(request):
                     user=request.user,
                 )
             except DomainError as error:
-                messages.error(request, _domain_message(error))
+                messages.error(request, domain_error_text(error))
             else:
                 messages.success(request, f"Return {rma.number} recorded; approve it to send the label.")
                 return redirect("returns:rma_detail", rma_id=rma.pk)
@@ -159,7 +151,7 @@ def _rma_step(request, rma_id, run, success):
     except ReturnAuthorization.DoesNotExist:
         raise Http404("No such return.") from None
     except DomainError as error:
-        messages.error(request, _domain_message(error))
+        messages.error(request, domain_error_text(error))
     else:
         messages.success(request, success)
     return redirect("returns:rma_detail", rma_id=rma_id)
@@ -197,7 +189,7 @@ def rma_receive(request, rma_id: int):
     rma = _rma_or_404(rma_id)
     form = RmaReceiveForm(request.POST, lines=rma.lines.all())
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("returns:rma_detail", rma_id=rma_id)
     return _rma_step(
         request,
@@ -215,7 +207,7 @@ def rma_inspect(request, rma_id: int):
     rma = _rma_or_404(rma_id)
     form = RmaInspectForm(request.POST, lines=rma.lines.all())
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("returns:rma_detail", rma_id=rma_id)
     return _rma_step(
         request,
@@ -284,7 +276,7 @@ def claim_create(request, order_id: int):
                     user=request.user,
                 )
             except DomainError as error:
-                messages.error(request, _domain_message(error))
+                messages.error(request, domain_error_text(error))
             else:
                 messages.success(request, f"Claim {claim.number} recorded.")
                 return redirect("returns:claim_detail", claim_id=claim.pk)
@@ -325,7 +317,7 @@ def _claim_step(request, claim_id, run, success):
     except Claim.DoesNotExist:
         raise Http404("No such claim.") from None
     except DomainError as error:
-        messages.error(request, _domain_message(error))
+        messages.error(request, domain_error_text(error))
     else:
         messages.success(request, success)
     return redirect("returns:claim_detail", claim_id=claim_id)

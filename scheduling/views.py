@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Order, Site
+from orders.page_steps import form_errors_text
 from orders.roles import user_has_role
 
 from . import selectors, services
@@ -27,12 +28,6 @@ from .forms import (
 from .models import ExpediteRequest, Job, RescheduleEvent
 
 PAGE_SIZE = 25
-
-
-def _form_errors(form) -> str:
-    return " ".join(
-        f"{'' if field == '__all__' else field + ': '}{' '.join(errors)}" for field, errors in form.errors.items()
-    )
 
 
 def _query_without(request, *names) -> str:
@@ -95,7 +90,7 @@ def auto_schedule(request):
 def _job_step(request, job_id, run, done):
     form = JobStepForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         return _back_to_board(request)
     try:
         run(job_id=job_id, actor=request.user, expected_version=form.cleaned_data["version"])
@@ -146,7 +141,7 @@ def expedite_list(request):
 def expedite_create(request):
     form = ExpediteRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         order_id = request.POST.get("order", "")
         return (
             redirect("orders:order_detail", order_id=order_id) if order_id.isdigit() else redirect("scheduling:board")
@@ -198,7 +193,7 @@ def expedite_detail(request, request_id: int):
 def _decide(request, request_id, run, done):
     form = ExpediteDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
     else:
         try:
             run(form.cleaned_data["reason"])
@@ -250,7 +245,7 @@ def calendar(request):
 def calendar_set(request):
     form = CapacityExceptionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("scheduling:calendar")
     data = form.cleaned_data
     try:
