@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Customer, Order
-from orders.page_steps import domain_error_text, form_errors_text
+from orders.page_steps import domain_error_text, form_errors_text, run_step
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -132,28 +132,25 @@ def visit_schedule(request, ticket_id: int):
     if not form.is_valid():
         messages.error(request, form_errors_text(form))
         return redirect("aftersales:ticket_detail", ticket_id=ticket_id)
-    try:
-        visit = services.visit_schedule(ticket_id=ticket_id, user=request.user, **form.cleaned_data)
-    except DomainError as error:
-        messages.error(request, domain_error_text(error))
-    else:
-        messages.success(request, f"Visit planned on {visit.scheduled_for:%Y-%m-%d} with {visit.technician}.")
-    return redirect("aftersales:ticket_detail", ticket_id=ticket_id)
+    return run_step(
+        request,
+        run=lambda _data: services.visit_schedule(ticket_id=ticket_id, user=request.user, **form.cleaned_data),
+        done="Visit planned.",
+        then=redirect("aftersales:ticket_detail", ticket_id=ticket_id),
+    )
 
 
 @require_POST
 @role_required(MANAGERS)
 def ticket_close(request, ticket_id: int):
     cancel = request.POST.get("cancel") == "1"
-    try:
-        services.ticket_close(ticket_id=ticket_id, user=request.user, cancel=cancel)
-    except Ticket.DoesNotExist:
-        raise Http404("No such ticket.") from None
-    except DomainError as error:
-        messages.error(request, domain_error_text(error))
-    else:
-        messages.success(request, "Ticket cancelled." if cancel else "Ticket resolved.")
-    return redirect("aftersales:ticket_detail", ticket_id=ticket_id)
+    get_object_or_404(Ticket, pk=ticket_id)
+    return run_step(
+        request,
+        run=lambda _data: services.ticket_close(ticket_id=ticket_id, user=request.user, cancel=cancel),
+        done="Ticket cancelled." if cancel else "Ticket resolved.",
+        then=redirect("aftersales:ticket_detail", ticket_id=ticket_id),
+    )
 
 
 @require_GET

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Customer, Order
-from orders.page_steps import domain_error_text, form_errors_text
+from orders.page_steps import domain_error_text, form_errors_text, run_step
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -146,15 +146,9 @@ def rma_detail(request, rma_id: int):
 
 
 def _rma_step(request, rma_id, run, success):
-    try:
-        run()
-    except ReturnAuthorization.DoesNotExist:
-        raise Http404("No such return.") from None
-    except DomainError as error:
-        messages.error(request, domain_error_text(error))
-    else:
-        messages.success(request, success)
-    return redirect("returns:rma_detail", rma_id=rma_id)
+    if not ReturnAuthorization.objects.filter(pk=rma_id).exists():
+        raise Http404("No such return.")
+    return run_step(request, run=lambda _data: run(), done=success, then=redirect("returns:rma_detail", rma_id=rma_id))
 
 
 @require_POST
@@ -312,15 +306,11 @@ def claim_detail(request, claim_id: int):
 
 
 def _claim_step(request, claim_id, run, success):
-    try:
-        run()
-    except Claim.DoesNotExist:
-        raise Http404("No such claim.") from None
-    except DomainError as error:
-        messages.error(request, domain_error_text(error))
-    else:
-        messages.success(request, success)
-    return redirect("returns:claim_detail", claim_id=claim_id)
+    if not Claim.objects.filter(pk=claim_id).exists():
+        raise Http404("No such claim.")
+    return run_step(
+        request, run=lambda _data: run(), done=success, then=redirect("returns:claim_detail", claim_id=claim_id)
+    )
 
 
 @require_POST
