@@ -6,15 +6,17 @@ class FulfillmentConfig(AppConfig):
 
     def ready(self):
         from orders import navigation, outbox, panels, providers
+        from orders import services as order_services
         from orders.roles import Role
 
-        from . import handlers, selectors
+        from . import handlers, selectors, services
 
         outbox.register("order.accept", handlers.on_order_accepted)
         providers.register("promise", selectors.promise_from_stock)
         outbox.register("order.cancel", handlers.on_order_cancelled)
         outbox.register("scheduling.produced", handlers.on_goods_produced)
         outbox.register("returns.restock", handlers.on_goods_returned)
+        order_services.reaction_register("deliver", services.on_order_delivered)
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}
         navigation.register("Pick lists", "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40)
         navigation.register("Stock", "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41)

@@ -429,6 +429,14 @@ def shipment_deliver(*, shipment_id: int, user, delivered_at=None) -> Shipment:
     return shipment
 
 
+def on_order_delivered(*, order, actor) -> None:
+    """Delivery confirmed on the order itself (not per shipment): every shipment still on its way
+    arrived with it, so the shipment records agree with the order."""
+    Shipment.objects.filter(order=order, status=Shipment.Status.SHIPPED).update(
+        status=Shipment.Status.DELIVERED, delivered_at=timezone.now()
+    )
+
+
 def shipment_cancel(*, shipment_id: int, user) -> Shipment:
     """Abandon a shipment not yet shipped: the goods go back on the shelf, still reserved."""
     with transaction.atomic():

@@ -191,3 +191,19 @@ def test_api_bad_input_and_roles(api_as, ready_order):
     assert warehouse.post("/api/fulfillment/shipments/999999/ship/", {}, format="json").status_code == 404
     assert warehouse.get("/api/fulfillment/pick-list/").json()["count"] == 1
     assert warehouse.get("/api/fulfillment/backorders/").json()["count"] == 0
+
+
+def test_delivery_confirmed_on_the_order_marks_its_shipments_delivered(api_as, ready_order):
+    order, site, warehouse = ready_order
+    shipment = _packed(order, site, warehouse)
+    services.shipment_ship(
+        shipment_id=shipment.pk, carrier="DHL", service="", tracking_number="JD01", ship_date=None, user=warehouse
+    )
+    api = api_as(Role.WAREHOUSE)
+
+    delivered = api.post(f"/api/orders/{order.pk}/actions/deliver/", {}, format="json")
+
+    assert delivered.status_code == 200, delivered.content
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.DELIVERED and shipment.delivered_at
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
