@@ -33,6 +33,9 @@ demo: migrate
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_stock
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_planning
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py scheduling_demo
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_shipments
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_billing
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_returns
 	$(PY) manage.py seed_service
 	$(PY) manage.py score_orders
 

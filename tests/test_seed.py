@@ -43,3 +43,35 @@ def test_seed_demo_is_deterministic_and_if_empty_is_a_no_op():
     call_command("seed_demo", orders=50, seed=5, stdout=open("/dev/null", "w"))
     again = list(Order.objects.order_by("number").values_list("status", "customer__code", "customer_po"))
     assert again == first
+
+
+# The hand-offs (ship -> draft invoice) are delivered after commit, as in `make run`.
+@pytest.mark.django_db(transaction=True)
+def test_demo_flow_seeds_ship_bill_and_return_through_the_real_services():
+    from billing.models import Invoice, Payment
+    from fulfillment.models import Shipment
+    from returns.models import ReturnAuthorization
+
+    quiet = open("/dev/null", "w")
+    call_command("seed_demo", orders=300, seed=3, stdout=quiet)
+    call_command("seed_stock", stdout=quiet)
+    call_command("seed_shipments", orders=6, stdout=quiet)
+    call_command("seed_billing", stdout=quiet)
+    call_command("seed_returns", stdout=quiet)
+
+    shipments = Shipment.objects.all()
+    assert shipments.exists() and shipments.filter(status=Shipment.Status.DELIVERED).exists()
+    assert all(s.tracking_number for s in shipments)
+    # the ship hand-off drafted the invoices; finance posted them, half were paid, one corrected
+    posted = Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.POSTED)
+    assert posted.exists() and posted.filter(paid_at__isnull=False).exists()
+    assert Payment.objects.exists()
+    assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 1
+    statuses = set(ReturnAuthorization.objects.values_list("status", flat=True))
+    assert statuses == {ReturnAuthorization.Status.APPROVED, ReturnAuthorization.Status.REQUESTED}
+
+    # running the demo again changes nothing
+    counts = (Shipment.objects.count(), Invoice.objects.count(), ReturnAuthorization.objects.count())
+    for command in ("seed_shipments", "seed_billing", "seed_returns"):
+        call_command(command, stdout=quiet)
+    assert counts == (Shipment.objects.count(), Invoice.objects.count(), ReturnAuthorization.objects.count())
