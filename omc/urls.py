@@ -34,4 +34,5 @@ urlpatterns = [
     path("fulfillment/", include("fulfillment.urls")),
     path("billing/", include("billing.urls")),
     path("pricing/", include("pricing.urls")),
+    path("portal/", include("portal.urls")),
 ]
