@@ -35,6 +35,7 @@ demo: migrate
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py scheduling_demo
 	$(PY) manage.py seed_service
 	$(PY) manage.py score_orders
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_portal
 
 run: demo
 	PY=$(PY) scripts/run_local.sh
