@@ -105,11 +105,17 @@ class JourneyStage:
     reached_at: datetime | None
 
 
-def journey(*, status: str, reached_at: dict[str, datetime]) -> list[JourneyStage]:
+def journey(*, status: str, reached_at: dict[str, datetime], delivered: bool | None = None) -> list[JourneyStage]:
     """The six stages, each reached or not, with when it was first reached (`reached_at` maps an
-    internal status to the first time the order entered it)."""
+    internal status to the first time the order entered it). `delivered` says whether the goods
+    have arrived, for orders invoiced before they did (None: judge by the status alone)."""
     current = STATUS_STAGE.get(status)
     current_index = STAGE_INDEX[current] if current else -1
+    # Delivery is the one stage an order may pass by: invoiced straight from shipped while the
+    # goods still travel. Say "delivered" only once they were.
+    skipped = set()
+    if delivered is False and current_index > STAGE_INDEX[Stage.DELIVERED]:
+        skipped.add(Stage.DELIVERED)
     first_seen: dict[str, datetime] = {}
     for internal, when in reached_at.items():
         stage = STATUS_STAGE.get(internal)
@@ -119,7 +125,7 @@ def journey(*, status: str, reached_at: dict[str, datetime]) -> list[JourneyStag
         JourneyStage(
             key=key,
             label=label,
-            reached=STAGE_INDEX[key] <= current_index,
+            reached=STAGE_INDEX[key] <= current_index and key not in skipped,
             current=key == current,
             reached_at=first_seen.get(key) if STAGE_INDEX[key] <= current_index else None,
         )

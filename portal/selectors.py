@@ -116,14 +116,17 @@ def order_lines(order: Order) -> list[PortalLine]:
 
 def order_journey(order: Order) -> list[journey.JourneyStage]:
     """The six customer stages with when each was first reached (only the time of the moves is
-    read from the events, never who made them or their notes)."""
+    read from the events, never who made them or their notes); delivered once a delivery was
+    confirmed or every shipment has arrived."""
     reached = dict(
         OrderEvent.objects.filter(order=order)
         .values("to_status")
         .annotate(first=Min("created_at"))
         .values_list("to_status", "first")
     )
-    return journey.journey(status=order.status, reached_at=reached)
+    shipments = set(Shipment.objects.filter(order=order, status__in=VISIBLE_SHIPMENTS).values_list("status", flat=True))
+    delivered = OrderStatus.DELIVERED in reached or shipments == {Shipment.Status.DELIVERED}
+    return journey.journey(status=order.status, reached_at=reached, delivered=delivered)
 
 
 @dataclass

@@ -174,10 +174,13 @@ def test_order_page_shows_journey_shipment_tracking_and_invoice_pdf(as_contact, 
         "confirmed": True,
         "in_production": True,
         "shipped": True,
-        "delivered": True,
+        "delivered": False,  # invoiced straight from shipped: the goods still travel
         "invoiced": True,
     }
     assert response.context["status_label"] == "Invoiced"
+    _deliver(world, order)
+    delivered = as_contact.get(reverse("portal:order_detail", args=[order.pk])).context["journey"]
+    assert all(stage.reached for stage in delivered)
 
     pdf = as_contact.get(reverse("portal:invoice_pdf", args=[invoice.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
