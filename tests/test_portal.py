@@ -556,3 +556,12 @@ def test_portal_posts_need_the_csrf_token(world):
     assert strict.post(reverse("portal:order_reorder", args=[order.pk])).status_code == 403
     assert strict.post(reverse("portal:preferences"), {"language": "en"}).status_code == 403
     assert not Order.objects.filter(status=OrderStatus.DRAFT).exists()
+
+
+def test_order_page_query_count_does_not_grow_with_lines(as_contact, world, django_assert_max_num_queries):
+    small, _ = world.invoiced_order(lines=(("1", "10.00", "0"),))
+    large, _ = world.invoiced_order(lines=tuple(("2", "10.00", "0") for _ in range(8)))
+    with django_assert_max_num_queries(20) as one_line:
+        as_contact.get(reverse("portal:order_detail", args=[small.pk]))
+    with django_assert_max_num_queries(len(one_line.captured_queries)):
+        as_contact.get(reverse("portal:order_detail", args=[large.pk]))

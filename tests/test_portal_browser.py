@@ -2,11 +2,13 @@
 downloads the invoice PDF; then asks for a service visit."""
 
 import contextlib
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from fulfillment.models import Shipment
+from orders.roles import Role
 
 from .conftest import screenshot
 from .factories import OrderFactory
@@ -59,6 +61,16 @@ def test_a_customer_finds_an_order_sees_tracking_and_downloads_the_invoice(brows
         with open(download.path(), "rb") as pdf:
             assert pdf.read(5) == b"%PDF-"
 
+        page.get_by_test_id("request-return").click()
+        expect(page.locator("h1")).to_contain_text("Return goods")
+        line = order.lines.get(line_no=1)
+        page.fill(f"input[name=qty_{line.pk}]", "2")
+        page.select_option("select[name=reason]", "defective")
+        screenshot(page, "portal-return-form")
+        page.get_by_role("button", name="Ask to return").click()
+        expect(page.get_by_test_id("portal-rmas")).to_contain_text("Requested")
+        page.goto(f"{live_server.url}/portal/orders/{order.pk}/")
+
         page.get_by_test_id("request-service").click()
         expect(page.locator("h1")).to_contain_text("Service visit")
         page.select_option("select[name=kind]", "repair")
@@ -85,3 +97,36 @@ def test_a_customer_finds_an_order_sees_tracking_and_downloads_the_invoice(brows
         expect(page.locator("h1")).to_have_text("Not allowed")
     finally:
         page.close()
+
+
+def test_customer_service_moves_a_promise_and_the_customer_reads_the_shared_reason(
+    browser, live_server, user_with, page_as
+):
+    world = PortalWorld(user_with, _no_capture)
+    order = OrderFactory(
+        customer=world.customer, status="scheduled", promised_date=date(2027, 3, 2), customer_po="PO-5120"
+    )
+    page = page_as(Role.CUSTOMER_SERVICE)
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    form = page.get_by_test_id("promise-form")
+    form.locator("input[name=new_date]").fill("2027-03-16")
+    form.locator("input[name=reason]").fill("Press 2 down for repairs")
+    form.locator("input[name=customer_reason]").fill("A machine needs repair; we ship two weeks later.")
+    form.get_by_role("button", name="Change promised date").click()
+    expect(page.get_by_test_id("promise-changes")).to_contain_text("Press 2 down for repairs")
+    screenshot(page, "portal-internal-promise-change")
+
+    customer = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        customer.goto(f"{live_server.url}/login/")
+        customer.fill("input[name=username]", "acme-buyer")
+        customer.fill("input[name=password]", "pw-for-tests")
+        customer.click("button[type=submit]")
+        customer.goto(f"{live_server.url}/portal/orders/{order.pk}/")
+        expect(customer.get_by_test_id("portal-promised")).to_have_text("03/16/2027")
+        changes = customer.get_by_test_id("portal-promise-changes")
+        expect(changes).to_contain_text("A machine needs repair; we ship two weeks later.")
+        expect(changes).not_to_contain_text("Press 2")
+        screenshot(customer, "portal-promise-change")
+    finally:
+        customer.close()
