@@ -7,10 +7,10 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from billing.services import TOPIC_INVOICE_POSTED
-        from orders import outbox
+        from orders import outbox, panels
         from orders.services import TOPIC_PROMISE_CHANGED, reaction_register
 
-        from . import services
+        from . import selectors, services
 
         # The emails a customer contact can choose (each recorded once per event, then sent).
         outbox.register("order.accept", services.on_order_accepted)
@@ -20,3 +20,11 @@ class PortalConfig(AppConfig):
         # A re-order the customer asked for is dealt with when sales submits or cancels the draft.
         reaction_register("submit", services.reorder_handoff_close)
         reaction_register("cancel", services.reorder_handoff_close)
+        # Who logs in to the portal for a customer, on the customer's page.
+        panels.register(
+            "portal",
+            page="customer",
+            template="portal/_customer_panel.html",
+            context=selectors.customer_contacts_panel,
+            order=60,
+        )

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import TicketKind
@@ -95,3 +96,16 @@ class PreferencesForm(forms.Form):
 
     def notify(self) -> dict[str, bool]:
         return {kind.value: self.cleaned_data[kind.value] for kind in NotificationKind}
+
+
+class ContactInviteForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(code, name) for code, name in settings.LANGUAGES]
+        self.fields["username"].validators.append(UnicodeUsernameValidator())

@@ -274,3 +274,20 @@ def with_tracking(orders) -> None:
         order.latest_shipment = latest.get(order.pk)
         order.customer_status = journey.status_label(order.status)
         order.customer_status_css = journey.status_css(order.status)
+
+
+def customer_contacts_panel(customer, user) -> dict | None:
+    """The customer page's "Portal contacts" section: who logs in for this customer, and the
+    invitation form for those who edit customers."""
+    from orders.roles import CUSTOMER_EDITORS, user_has_role
+
+    from .forms import ContactInviteForm
+
+    contacts = list(CustomerContact.objects.filter(customer=customer).select_related("user").order_by("user__username"))
+    can_edit = user_has_role(user, CUSTOMER_EDITORS)
+    return {
+        "customer": customer,
+        "contacts": contacts,
+        "form": ContactInviteForm(initial={"language": customer.document_language}) if can_edit else None,
+        "can_edit": can_edit,
+    }

@@ -49,15 +49,16 @@ def contact_create(
     customer: Customer,
     username: str,
     email: str,
-    password: str,
+    password: str | None,
     language: str = "en",
     first_name: str = "",
     last_name: str = "",
 ) -> CustomerContact:
     """A login for a person at a customer: a user in the customer group (no internal role, so
-    every internal page refuses them), linked to exactly that customer."""
+    every internal page refuses them), linked to exactly that customer. No password: they set
+    one through the link contact_invite emails."""
     User = get_user_model()
-    if User.objects.filter(username=username).exists():
+    if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed("Username taken.", field_errors={"username": ["This username is taken."]})
     with transaction.atomic():
         user = User.objects.create_user(
@@ -65,6 +66,58 @@ def contact_create(
         )
         user.groups.add(Group.objects.get_or_create(name=CUSTOMER_GROUP)[0])
         return CustomerContact.objects.create(user=user, customer=customer, language=language)
+
+
+def contact_invite(
+    *, customer: Customer, username: str, email: str, first_name: str, last_name: str, language: str, invited_by
+) -> CustomerContact:
+    """Sales, customer service or finance give a person at the customer a portal login: the user
+    has no password until they set one through the link emailed to them (in their language)."""
+    if not customer.active:
+        raise ValidationFailed("Inactive customer.", field_errors={"customer": ["This customer is inactive."]})
+    with transaction.atomic():
+        contact = contact_create(
+            customer=customer,
+            username=username,
+            email=email,
+            password=None,
+            language=language,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        transaction.on_commit(lambda: contact_send_welcome(contact_id=contact.pk))
+    return contact
+
+
+def contact_send_welcome(*, contact_id: int) -> None:
+    """Email the link where the contact sets their password (Django's one-time reset token)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    contact = CustomerContact.objects.select_related("user", "customer").get(pk=contact_id)
+    user = contact.user
+    path = reverse(
+        "portal:set_password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    with translation.override(contact.language):
+        subject = _("Your access to the %(customer)s customer portal") % {"customer": contact.customer.name}
+        body = render_to_string(
+            "portal/email/welcome.txt", {"contact": contact, "url": _portal_url(path), "username": user.username}
+        )
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
+
+
+def contact_deactivate(*, contact_id: int, customer_id: int) -> CustomerContact:
+    """Take a contact's login away (they can no longer log in; their history stays)."""
+    contact = CustomerContact.objects.select_related("user").get(pk=contact_id, customer_id=customer_id)
+    contact.user.is_active = False
+    contact.user.save(update_fields=["is_active"])
+    return contact
 
 
 def preferences_update(*, contact: CustomerContact, language: str, notify: dict[str, bool]) -> CustomerContact:

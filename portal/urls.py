@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "portal"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("requests/", views.requests, name="requests"),
     path("preferences/", views.preferences, name="preferences"),
+    # For the company's own people (sales, customer service, finance) and the invited contact.
+    path("staff/customers/<int:customer_id>/contacts/", staff_views.contact_invite, name="contact_invite"),
+    path(
+        "staff/customers/<int:customer_id>/contacts/<int:contact_id>/deactivate/",
+        staff_views.contact_deactivate,
+        name="contact_deactivate",
+    ),
+    path("welcome/<uidb64>/<token>/", staff_views.SetPasswordView.as_view(), name="set_password"),
 ]

@@ -565,3 +565,69 @@ def test_order_page_query_count_does_not_grow_with_lines(as_contact, world, djan
         as_contact.get(reverse("portal:order_detail", args=[small.pk]))
     with django_assert_max_num_queries(len(one_line.captured_queries)):
         as_contact.get(reverse("portal:order_detail", args=[large.pk]))
+
+
+# --- giving a customer's people a login --------------------------------------------------------
+
+
+def test_customer_service_invites_a_contact_who_sets_a_password_and_logs_in(
+    client, world, user_with, django_capture_on_commit_callbacks
+):
+    client.force_login(user_with(Role.CUSTOMER_SERVICE))
+    page = client.get(reverse("orders:customer_detail", args=[world.customer.pk])).content.decode()
+    assert "Portal contacts" in page and "acme-buyer" in page
+    mail.outbox.clear()
+    url = reverse("portal:contact_invite", args=[world.customer.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {"username": "li.wei", "email": "li@acme.example", "first_name": "Li", "last_name": "W", "language": "en"},
+            follow=True,
+        )
+    assert "The contact is invited" in response.content.decode()
+    contact = world.customer.contacts.get(user__username="li.wei")
+    assert not contact.user.has_usable_password()
+    assert contact.user.groups.filter(name="customer").exists()
+    (welcome,) = mail.outbox
+    assert welcome.to == ["li@acme.example"] and "Acme Pumps" in welcome.subject
+    link = re.search(r"https?://[^/\s]+(/portal/welcome/\S+/)", welcome.body).group(1)
+
+    anonymous = Client()
+    form = anonymous.get(link, follow=True)
+    assert "Set your password" in form.content.decode()
+    set_url = form.redirect_chain[-1][0] if form.redirect_chain else link
+    done = anonymous.post(set_url, {"new_password1": "Pumps-and-valves-77", "new_password2": "Pumps-and-valves-77"})
+    assert done.status_code == 302 and done["Location"] == reverse("login")
+    assert anonymous.login(username="li.wei", password="Pumps-and-valves-77")
+    assert anonymous.get(reverse("portal:home")).status_code == 200
+    again = Client().get(link, follow=True)
+    assert "This link has expired" in again.content.decode()
+
+
+def test_invitations_refuse_bad_input_and_roles_that_do_not_edit_customers(
+    client, world, user_with, django_capture_on_commit_callbacks
+):
+    url = reverse("portal:contact_invite", args=[world.customer.pk])
+    client.force_login(user_with(Role.WAREHOUSE))
+    assert client.post(url, {"username": "x", "email": "x@example.com", "language": "en"}).status_code == 403
+    client.force_login(user_with(Role.SALES_REP))
+    taken = client.post(url, {"username": "ACME-buyer", "email": "x@example.com", "language": "en"}, follow=True)
+    assert "This username is taken." in taken.content.decode()
+    bad = client.post(url, {"username": "new one!", "email": "not-an-email", "language": "en"}, follow=True)
+    assert "email: Enter a valid email address." in bad.content.decode()
+    assert client.post(reverse("portal:contact_invite", args=[999999]), {}).status_code == 404
+    assert world.customer.contacts.count() == 1
+    client.force_login(world.contact.user)
+    assert client.post(url, {"username": "mine", "email": "m@example.com", "language": "en"}).status_code == 403
+
+
+def test_taking_access_away_stops_the_login(client, world, user_with):
+    client.force_login(user_with(Role.CUSTOMER_SERVICE))
+    other = reverse("portal:contact_deactivate", args=[world.customer.pk, world.other_contact.pk])
+    assert client.post(other).status_code == 404  # not this customer's contact
+    client.post(reverse("portal:contact_deactivate", args=[world.customer.pk, world.contact.pk]))
+    world.contact.user.refresh_from_db()
+    assert not world.contact.user.is_active
+    assert not Client().login(username="acme-buyer", password="pw-for-tests")
+    world.other_contact.user.refresh_from_db()
+    assert world.other_contact.user.is_active

@@ -115,6 +115,14 @@ def test_customer_service_moves_a_promise_and_the_customer_reads_the_shared_reas
     form.get_by_role("button", name="Change promised date").click()
     expect(page.get_by_test_id("promise-changes")).to_contain_text("Press 2 down for repairs")
     screenshot(page, "portal-internal-promise-change")
+    page.goto(f"{live_server.url}/orders/customers/{world.customer.pk}/")
+    invite = page.get_by_test_id("contact-invite")
+    invite.locator("input[name=username]").fill("li.wei")
+    invite.locator("input[name=email]").fill("li@acme.example")
+    invite.locator("select[name=language]").select_option("en")
+    invite.get_by_role("button", name="Invite to the portal").click()
+    expect(page.get_by_test_id("portal-contacts")).to_contain_text("invited, no password yet")
+    screenshot(page, "portal-internal-contacts")
 
     customer = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
