@@ -631,3 +631,54 @@ def test_taking_access_away_stops_the_login(client, world, user_with):
     assert not Client().login(username="acme-buyer", password="pw-for-tests")
     world.other_contact.user.refresh_from_db()
     assert world.other_contact.user.is_active
+
+
+# --- the portal API: same rules as the pages ---------------------------------------------------
+
+
+def _token_client(username):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = client.post("/api/auth/token/", {"username": username, "password": "pw-for-tests"}, format="json")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    return client
+
+
+def test_portal_api_lists_and_shows_only_the_contacts_orders_and_invoices(world):
+    mine, invoice = world.invoiced_order(customer_po="PO-API")
+    theirs, their_invoice = world.invoiced_order(customer=world.other_customer)
+    Order.objects.filter(pk=mine.pk).update(hold_reason=SECRETS["hold reason"], priority_score=Decimal("87.65"))
+    api = _token_client("acme-buyer")
+
+    listed = api.get("/api/portal/orders/").json()
+    assert [o["number"] for o in listed["results"]] == [mine.number]
+    assert listed["results"][0]["status"] == {"stage": "invoiced", "label": "Invoiced"}
+    assert api.get("/api/portal/orders/?search=PO-API").json()["count"] == 1
+    detail = api.get(f"/api/portal/orders/{mine.pk}/")
+    body = detail.content.decode()
+    assert detail.status_code == 200
+    assert (
+        detail.json()["shipments"][0]["carrier"] == "DHL" and detail.json()["invoices"][0]["number"] == invoice.number
+    )
+    assert [s["key"] for s in detail.json()["journey"] if s["reached"]][:4] == [
+        "received",
+        "confirmed",
+        "in_production",
+        "shipped",
+    ]
+    assert SECRETS["hold reason"] not in body and "87.65" not in body and "priority" not in body
+    for missing in (theirs.pk, theirs.pk + 1000, "abc"):
+        assert api.get(f"/api/portal/orders/{missing}/").status_code == 404
+    invoices = api.get("/api/portal/invoices/").json()
+    assert [i["number"] for i in invoices["results"]] == [invoice.number]
+    assert their_invoice.number not in api.get("/api/portal/invoices/?open=1").content.decode()
+
+
+def test_portal_api_refuses_internal_users_and_anonymous_callers(world, api_as):
+    for role in (Role.EXECUTIVE, Role.CUSTOMER_SERVICE):
+        assert api_as(role).get("/api/portal/orders/").status_code == 403
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/portal/orders/").status_code == 401
+    assert _token_client("acme-buyer").get("/api/orders/").status_code == 403
