@@ -111,7 +111,13 @@ def seed_portal() -> PortalSeed | None:
     if existing is not None:
         return PortalSeed(existing, [])
     users = {role: User.objects.filter(username=DEMO_USERS[role][0]).first() for role in DEMO_USERS}
-    customer = Customer.objects.filter(active=True, tier=Customer.Tier.KEY).order_by("code").first()
+    customer = (
+        Customer.objects.filter(
+            active=True, tier=Customer.Tier.KEY, invoice_grouping=Customer.InvoiceGrouping.PER_SHIPMENT
+        )
+        .order_by("code")
+        .first()
+    )
     site = Site.objects.order_by("code").first()
     products = list(Product.objects.filter(active=True, list_price__gt=0).order_by("sku")[:3])
     if None in users.values() or customer is None or site is None or len(products) < 3:
