@@ -59,7 +59,7 @@ def contact_create(
     one through the link contact_invite emails."""
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationFailed("Username taken.", field_errors={"username": ["This username is taken."]})
+        raise ValidationFailed(_("Username taken."), field_errors={"username": [_("This username is taken.")]})
     with transaction.atomic():
         user = User.objects.create_user(
             username=username, email=email, password=password, first_name=first_name, last_name=last_name
@@ -74,7 +74,7 @@ def contact_invite(
     """Sales, customer service or finance give a person at the customer a portal login: the user
     has no password until they set one through the link emailed to them (in their language)."""
     if not customer.active:
-        raise ValidationFailed("Inactive customer.", field_errors={"customer": ["This customer is inactive."]})
+        raise ValidationFailed(_("Inactive customer."), field_errors={"customer": [_("This customer is inactive.")]})
     with transaction.atomic():
         contact = contact_create(
             customer=customer,
