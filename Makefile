@@ -38,6 +38,7 @@ demo: migrate
 	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_returns
 	$(PY) manage.py seed_service
 	$(PY) manage.py score_orders
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_LEVEL=WARNING $(PY) manage.py seed_portal
 
 run: demo
 	PY=$(PY) scripts/run_local.sh

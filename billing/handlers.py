@@ -6,6 +6,9 @@
   "lines": {"<order_line_id>": {"quantity", "unit_price" or null}}}): issue the credit notes, close
   finance's refund hand-off, and answer "billing.credit_issued" {"source", "source_id",
   "credit_note_numbers"} or "billing.credit_failed" {"source", "source_id", "reason"}.
+
+Published: "billing.invoice_posted" ({"invoice_id"}) when an invoice is posted (the customer
+portal tells the contacts who asked).
 """
 
 from django.db import transaction

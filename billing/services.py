@@ -18,10 +18,11 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
+from orders import outbox
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
 from orders.money import CENT, line_net_amount
-from orders.services import handoff_close_work, number_reserve, order_transition
+from orders.services import handoff_close_work, number_reserve, order_transition, outbox_enqueue
 from orders.states import OrderStatus
 
 from .errors import InvoiceStateError
@@ -31,6 +32,8 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 S = Invoice.Status
 EDITABLE = (S.DRAFT, S.QUERIED)
+# Published when an invoice is posted, for whoever tells the customer (the portal's notifications).
+TOPIC_INVOICE_POSTED = "billing.invoice_posted"
 
 
 # --- amounts -------------------------------------------------------------------------------
@@ -345,6 +348,8 @@ def invoice_post(*, invoice_id: int, user) -> Invoice:
         invoice.save(update_fields=["number", "status", "posted_at", "posted_by", "issue_date", "due_date"])
         for order in _orders_of(invoice):
             _order_invoice_if_complete(order=order, user=user)
+        if outbox.has_handlers(TOPIC_INVOICE_POSTED):
+            outbox_enqueue(topic=TOPIC_INVOICE_POSTED, order=invoice.order, payload={"invoice_id": invoice.pk})
         transaction.on_commit(lambda: _queue_send(invoice.pk))
     return invoice
 

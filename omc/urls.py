@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/returns/", include("returns.api_urls")),
     path("api/aftersales/", include("aftersales.api_urls")),
     path("api/kpis/", include("omc.kpi_api_urls")),
+    path("api/portal/", include("portal.api_urls")),
     path("api/", include("orders.api_urls")),
     path("dashboard/", include("omc.dashboard_urls")),
     path("orders/", include("orders.urls")),
@@ -34,4 +35,5 @@ urlpatterns = [
     path("fulfillment/", include("fulfillment.urls")),
     path("billing/", include("billing.urls")),
     path("pricing/", include("pricing.urls")),
+    path("portal/", include("portal.urls")),
 ]

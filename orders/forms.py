@@ -22,3 +22,14 @@ class OrderFilterForm(forms.Form):
 
 class OrderActionForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PromiseChangeForm(forms.Form):
+    new_date = forms.DateField(label="New promised date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(max_length=500, label="Reason (internal)")
+    customer_reason = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Reason shared with the customer",
+        help_text="Leave empty to tell the customer only the new date.",
+    )

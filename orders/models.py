@@ -314,6 +314,31 @@ class OrderEvent(models.Model):
         return f"{self.order_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
+class PromiseChange(models.Model):
+    """The promised date moved after the order was promised: when, from what to what, why (for us)
+    and, if the company chose to tell the customer, the reason shared with them. The customer
+    portal shows the change with the shared reason only."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="promise_changes")
+    old_date = models.DateField(null=True, blank=True)
+    new_date = models.DateField()
+    reason = models.CharField(max_length=500, help_text="Why, for the company (never shown to the customer).")
+    customer_reason = models.CharField(
+        max_length=500, blank=True, help_text="The reason shared with the customer; empty when none is shared."
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["order", "changed_at"])]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.old_date} -> {self.new_date}"
+
+
 class Handoff(models.Model):
     """An order passed from one department to another, timed against the step's service level."""
 

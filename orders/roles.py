@@ -66,3 +66,22 @@ def user_has_role(user, roles) -> bool:
 
 def user_departments(user) -> frozenset[Department]:
     return frozenset(ROLE_DEPARTMENT[role] for role in user_roles(user))
+
+
+# --- customer contacts (the portal) ---------------------------------------------------------
+# A customer's own people log in to the customer portal. Their group is deliberately not a
+# `Role`: internal roles see the company's work, a contact sees only its own company's orders,
+# so every internal page and endpoint (which checks `Role`s) refuses them. The portal app links
+# each contact to exactly one customer.
+CUSTOMER_GROUP = "customer"
+
+
+def user_is_customer_contact(user) -> bool:
+    """Whether the user logs in as a customer contact (the portal's group); cached on the user."""
+    if not user or not user.is_authenticated:
+        return False
+    cached = getattr(user, "_omc_is_customer", None)
+    if cached is None:
+        cached = user.groups.filter(name=CUSTOMER_GROUP).exists()
+        user._omc_is_customer = cached
+    return cached

@@ -26,6 +26,7 @@ from .models import (
     OrderEvent,
     OrderLine,
     OutboxMessage,
+    PromiseChange,
     StepServiceLevel,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
@@ -287,6 +288,61 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
             outbox_enqueue(topic=topic, order=order, payload=payload)
     return order
+
+
+# --- promised date changes ------------------------------------------------------------------
+
+TOPIC_PROMISE_CHANGED = "order.promise_changed"
+PROMISE_CHANGERS = frozenset({Role.SALES_REP, Role.CUSTOMER_SERVICE, Role.SCHEDULER})
+# A promise can move while the order is promised and not everything has left.
+PROMISE_CHANGEABLE = frozenset(
+    {
+        OrderStatus.ENTERED,
+        OrderStatus.ON_HOLD,
+        OrderStatus.ACCEPTED,
+        OrderStatus.SCHEDULED,
+        OrderStatus.IN_PRODUCTION,
+        OrderStatus.READY_TO_SHIP,
+        OrderStatus.PARTIALLY_SHIPPED,
+    }
+)
+
+
+def order_promise_change(*, order_id: int, new_date, reason: str, actor, customer_reason: str = "") -> PromiseChange:
+    """Move an order's promised date, keeping the change (old and new date, the internal reason,
+    and the reason shared with the customer, if any). Sales, customer service and the scheduler
+    may do it while the order is promised and not fully shipped (409 otherwise); a reason is
+    required. After commit the customer's contacts may be told ("order.promise_changed")."""
+    if actor is not None and _first_role(actor, PROMISE_CHANGERS) is None:
+        raise ActionNotPermitted("Your role may not change a promised date.")
+    reason, customer_reason = (reason or "").strip(), (customer_reason or "").strip()
+    if not reason:
+        raise GuardFailed("A reason is required.", field_errors={"reason": ["Say why the date moves."]})
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in PROMISE_CHANGEABLE:
+            raise InvalidTransition(
+                f"Order {order.number} is {order.get_status_display().lower()}: its promised date cannot change.",
+                allowed_actions=[],
+            )
+        if order.promised_date == new_date:
+            raise ValidationFailed(
+                "Same date.", field_errors={"new_date": [f"The order is already promised for {new_date:%Y-%m-%d}."]}
+            )
+        change = PromiseChange.objects.create(
+            order=order,
+            old_date=order.promised_date,
+            new_date=new_date,
+            reason=reason,
+            customer_reason=customer_reason,
+            changed_by=actor,
+            changed_at=timezone.now(),
+        )
+        order.promised_date = new_date
+        order.save(update_fields=["promised_date", "updated_at"])
+        if outbox.has_handlers(TOPIC_PROMISE_CHANGED):
+            outbox_enqueue(topic=TOPIC_PROMISE_CHANGED, order=order, payload={"promise_change_id": change.pk})
+    return change
 
 
 _reactions: dict[str, list] = {}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("<int:order_id>/", views.order_detail, name="order_detail"),
     path("<int:order_id>/actions/<slug:action>/", views.order_action, name="order_action"),
+    path("<int:order_id>/promise/", views.order_promise_change, name="order_promise_change"),
     path("queue/", views.handoff_queue, name="handoff_queue"),
     path("home/", views.home, name="home"),
     path("new/", entry_views.order_new, name="order_new"),

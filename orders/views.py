@@ -1,6 +1,7 @@
 """Order pages: thin views over selectors and services."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -9,10 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from . import panels, selectors, services
 from .access import role_required
 from .errors import DomainError
-from .forms import OrderActionForm, OrderFilterForm
+from .forms import OrderActionForm, OrderFilterForm, PromiseChangeForm
 from .models import Customer, Handoff, Order
 from .money import line_net_amount, order_net_total
-from .roles import Role, user_departments, user_has_role
+from .page_steps import run_step
+from .roles import Role, user_departments, user_has_role, user_is_customer_contact, user_roles
 from .states import OrderStatus
 
 # Who works with customers: sales, customer service, finance, management.
@@ -79,6 +81,11 @@ def order_detail(request, order_id: int):
         "user_departments": {d.value for d in user_departments(request.user)},
         "action_form": OrderActionForm(),
         "panels": panels.panels_for(order, request.user),
+        # Promised date changes (the customer portal shows them with the shared reason only).
+        "promise_changes": list(order.promise_changes.select_related("changed_by")),
+        "promise_form": PromiseChangeForm()
+        if order.status in services.PROMISE_CHANGEABLE and user_has_role(request.user, services.PROMISE_CHANGERS)
+        else None,
     }
     return render(request, "orders/order_detail.html", context)
 
@@ -104,6 +111,27 @@ def order_action(request, order_id: int, action: str):
         else:
             messages.success(request, f"Order {order.number} is now {order.get_status_display().lower()}.")
     return redirect("orders:order_detail", order_id=order_id)
+
+
+@require_POST
+@role_required(services.PROMISE_CHANGERS)
+def order_promise_change(request, order_id: int):
+    if not Order.objects.filter(pk=order_id).exists():
+        raise Http404("No such order.")
+    form = PromiseChangeForm(request.POST)
+
+    def run(data):
+        services.order_promise_change(
+            order_id=order_id,
+            new_date=data["new_date"],
+            reason=data["reason"],
+            customer_reason=data["customer_reason"],
+            actor=request.user,
+        )
+
+    return run_step(
+        request, form=form, run=run, done="Promised date changed.", then=redirect("orders:order_detail", order_id)
+    )
 
 
 @require_POST
@@ -138,9 +166,13 @@ def alert_list(request):
 
 
 @require_GET
-@role_required()
 def home(request):
-    """Sales reps start on what to sell now; everyone else on the orders."""
+    """Sales reps start on what to sell now; customer contacts on the customer portal; everyone
+    else on the orders."""
+    if user_is_customer_contact(request.user) and not user_roles(request.user):
+        return redirect("portal:home")
+    if not user_roles(request.user):
+        raise PermissionDenied("Your role does not give access to this page.")
     if user_has_role(request.user, {Role.SALES_REP}):
         return redirect("orders:sell_now")
     return redirect("orders:order_list")

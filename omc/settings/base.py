@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "billing",
     "returns",
     "aftersales",
+    "portal",  # the customer portal (sits above the step apps, like omc)
 ]
 
 MIDDLEWARE = [
@@ -195,5 +196,10 @@ OMC_BACKORDER_LEAD_DAYS = env.int("OMC_BACKORDER_LEAD_DAYS", default=14)
 OMC_DEFAULT_WARRANTY_MONTHS = env.int("OMC_DEFAULT_WARRANTY_MONTHS", default=12)
 OMC_MAINTENANCE_HORIZON_DAYS = env.int("OMC_MAINTENANCE_HORIZON_DAYS", default=30)
 OMC_FEEDBACK_SERVICE_LEVEL_HOURS = env.int("OMC_FEEDBACK_SERVICE_LEVEL_HOURS", default=72)
+
+# Customer portal: the address its emails link to, and how long sales has to confirm a re-order
+# a customer asked for (hours).
+OMC_PORTAL_BASE_URL = env("OMC_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+OMC_PORTAL_REQUEST_HOURS = env.int("OMC_PORTAL_REQUEST_HOURS", default=24)
 
 from .celery import *  # noqa: E402,F401,F403

@@ -34,4 +34,6 @@ CELERY_BEAT_SCHEDULE = {
     "billing-consolidated-invoices": {"task": "billing.tasks.invoices_build_consolidated", "schedule": 3600.0},
     "billing-overdue-reminders": {"task": "billing.tasks.invoices_send_reminders", "schedule": 3600.0},
     "aftersales-maintenance-visits": {"task": "aftersales.tasks.maintenance_visits_generate", "schedule": 3600.0},
+    # Customer portal emails whose task was never queued (broker down).
+    "portal-notifications-pending": {"task": "portal.tasks.notifications_send_pending", "schedule": 60.0},
 }
