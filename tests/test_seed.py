@@ -48,10 +48,16 @@ def test_seed_demo_is_deterministic_and_if_empty_is_a_no_op():
 # The hand-offs (ship -> draft invoice) are delivered after commit, as in `make run`.
 @pytest.mark.django_db(transaction=True)
 def test_demo_flow_seeds_ship_bill_and_return_through_the_real_services():
+    from django.contrib.auth.models import Group
+
     from billing.models import Invoice, Payment
     from fulfillment.models import Shipment
+    from orders.roles import Role
     from returns.models import ReturnAuthorization
 
+    # a transactional test starts from a flushed database: the role groups' data migration is gone
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
     quiet = open("/dev/null", "w")
     call_command("seed_demo", orders=300, seed=3, stdout=quiet)
     call_command("seed_stock", stdout=quiet)
