@@ -335,16 +335,19 @@ def _form_data(row: dict, columns) -> dict:
     return data
 
 
+def _fill_blanks(data: dict, model, fields, existing) -> None:
+    """Columns left out or empty keep an existing row's values, or take the model's defaults."""
+    for name in fields:
+        if name not in data:
+            field = model._meta.get_field(name)
+            data[name] = getattr(existing, name) if existing is not None else field.get_default()
+
+
 def _apply_customer(rows: list[Row], user) -> str:
     ((line, row),) = rows
     existing = Customer.objects.filter(code=row.get("code", "")).first()
     data = _form_data(row, KINDS["customers"].columns)
-    if existing is None:
-        data.setdefault("active", True)
-    else:
-        # Columns left out or empty keep the customer's current values.
-        for name in CustomerRowForm.Meta.fields:
-            data.setdefault(name, getattr(existing, name))
+    _fill_blanks(data, Customer, CustomerRowForm.Meta.fields, existing)
     form = CustomerRowForm(data, instance=existing)
     cleaned = _valid(line, form)
     customer = form.save(commit=False)
@@ -359,11 +362,7 @@ def _apply_product(rows: list[Row], user) -> str:
     ((line, row),) = rows
     existing = Product.objects.filter(sku=row.get("sku", "")).first()
     data = _form_data(row, KINDS["products"].columns)
-    if existing is None:
-        data.setdefault("active", True)
-    else:
-        for name in ProductRowForm.Meta.fields:
-            data.setdefault(name, getattr(existing, name))
+    _fill_blanks(data, Product, ProductRowForm.Meta.fields, existing)
     form = ProductRowForm(data, instance=existing)
     _valid(line, form)
     product = form.save(commit=False)

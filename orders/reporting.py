@@ -36,3 +36,12 @@ def reporting_view(view):
             return view(*args, **kwargs)
 
     return wrapper
+
+
+def reporting_connection():
+    """The connection for a raw SQL read: the reporting database inside `reporting()`, else the primary."""
+    from django.conf import settings
+    from django.db import connections
+
+    alias = getattr(settings, "OMC_REPORTING_DATABASE", "default") if reporting_active() else "default"
+    return connections[alias]

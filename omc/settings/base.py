@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "billing",
     "returns",
     "aftersales",
+    "omc",  # operations: management commands (import_data)
 ]
 
 MIDDLEWARE = [
