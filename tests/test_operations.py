@@ -585,3 +585,30 @@ def test_progress_prints_count_rate_and_time_left():
     assert lines[0] == "seed: 1/100 (1%), 2.0/s, ETA 00:50"
     assert "seed: 31/100 (31%), 2.0/s, ETA 00:34" in lines
     assert lines[-1] == "seed: 40/100 done in 00:20"
+
+
+# --- queues ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "task,queue",
+    [
+        ("orders.tasks.outbox_deliver", "handoffs"),
+        ("orders.tasks.outbox_relay", "handoffs"),
+        ("fulfillment.tasks.backorders_retry", "handoffs"),
+        ("orders.tasks.handoffs_scan_overdue", "alerts"),
+        ("billing.tasks.invoice_send", "documents"),
+        ("billing.tasks.invoices_send_reminders", "documents"),
+        ("billing.tasks.invoices_build_consolidated", "reports"),
+        ("aftersales.tasks.maintenance_visits_generate", "reports"),
+        ("tests.ops.task_that_fails", "omc"),
+    ],
+)
+def test_each_task_is_routed_to_its_queue(task, queue):
+    assert celery_app.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_every_task_the_apps_define_has_a_queue():
+    celery_app.loader.import_default_modules()
+    ours = {name for name in celery_app.tasks if not name.startswith(("celery.", "tests."))}
+    assert ours <= set(celery_app.conf.task_routes), ours - set(celery_app.conf.task_routes)
