@@ -5,6 +5,8 @@ from .base import DATABASES, MIDDLEWARE, database_pool_enable, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Rotation: the new key signs, the old ones still verify sessions and tokens until they expire.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES["default"] = env.db("DATABASE_URL")
