@@ -113,7 +113,7 @@ def table_of(html: str) -> dict | None:
     return parser.table()
 
 
-def export_rows(get_response, request) -> tuple[list[str], list[list[str]], bool]:
+def export_rows(get_response, request, first=None) -> tuple[list[str], list[list[str]], bool]:
     """Run the page's view for page 1, 2, ... and collect its table's rows. Stops at the last
     page (Django's paginator answers a page past the end with the last page again) or at
     OMC_EXPORT_MAX_ROWS; the flag says whether rows were left out."""
@@ -127,7 +127,8 @@ def export_rows(get_response, request) -> tuple[list[str], list[list[str]], bool
             query.pop("export", None)
             query["page"] = str(number)
             request.GET = query
-            response = get_response(request)
+            # Page 1 was already rendered when the export was asked for without a page number.
+            response = first if number == 1 and first is not None else get_response(request)
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 return head, rows, truncated
             table = table_of(response.content.decode(response.charset or "utf-8"))
@@ -188,10 +189,11 @@ class ExportMiddleware:
         if fmt not in FORMATS:
             return HttpResponse("Export as csv or xlsx.", status=400, content_type="text/plain")
         with reporting():
+            from_page_one = request.GET.get("page") in (None, "", "1")
             first = self.get_response(request)
             if first.status_code != 200 or "html" not in first.get("Content-Type", ""):
                 return first  # 403, 404, a redirect: the page's own answer
-            head, rows, truncated = export_rows(self.get_response, request)
+            head, rows, truncated = export_rows(self.get_response, request, first if from_page_one else None)
         if not head and not rows:
             return HttpResponse("This page has no list to export.", status=404, content_type="text/plain")
         name = (request.resolver_match.url_name if request.resolver_match else "export") or "export"

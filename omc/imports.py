@@ -353,8 +353,7 @@ def _apply_customer(rows: list[Row], user) -> str:
     customer = form.save(commit=False)
     if "sales_rep" in data:
         customer.sales_rep = cleaned["sales_rep"]
-    customer.full_clean()
-    customer.save()
+    customer.save()  # the form validated fields and constraints; the unique code is the lookup key
     return "updated" if existing else "created"
 
 
@@ -366,7 +365,6 @@ def _apply_product(rows: list[Row], user) -> str:
     form = ProductRowForm(data, instance=existing)
     _valid(line, form)
     product = form.save(commit=False)
-    product.full_clean()
     product.save()
     return "updated" if existing else "created"
 
