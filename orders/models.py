@@ -400,7 +400,8 @@ class OutboxMessage(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # The web request that caused it (X-Request-ID), carried into the task whenever it is published.
-    request_id = models.CharField(max_length=128, blank=True)
+    # db_default: code of the previous release, still running while this migrates, inserts rows too.
+    request_id = models.CharField(max_length=128, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at", "id"]
