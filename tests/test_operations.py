@@ -141,12 +141,12 @@ def test_readyz_is_503_naming_unapplied_migrations(db, client):
 
 
 def test_readyz_is_503_when_the_broker_is_unreachable(db, client):
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    original = celery_app.conf.broker_write_url  # what a publish (and the check) connects to
+    celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
         response = client.get("/readyz")
     finally:
-        celery_app.conf.broker_url = original
+        celery_app.conf.broker_write_url = original
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
     assert response.json()["database"] == "ok"
