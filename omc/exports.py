@@ -194,8 +194,7 @@ class ExportMiddleware:
             if first.status_code != 200 or "html" not in first.get("Content-Type", ""):
                 return first  # 403, 404, a redirect: the page's own answer
             head, rows, truncated = export_rows(self.get_response, request, first if from_page_one else None)
-        if not head and not rows:
-            return HttpResponse("This page has no list to export.", status=404, content_type="text/plain")
+        # An empty list renders no table: the file is empty too (X-Export-Rows: 0).
         name = (request.resolver_match.url_name if request.resolver_match else "export") or "export"
         body = _csv(head, rows) if fmt == "csv" else _xlsx(head, rows)
         response = HttpResponse(body, content_type=FORMATS[fmt])

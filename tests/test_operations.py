@@ -549,6 +549,19 @@ def test_export_respects_role_scoping_and_access(db, client, user_with):
     assert client.get("/orders/customers/?export=csv").status_code == 403
 
 
+def test_export_of_alerts_is_scoped_to_the_users_departments(db, client, user_with, overdue_handoff):
+    order = overdue_handoff(hours_late=1).order
+    handoffs_scan_overdue.delay()
+    client.force_login(user_with(Role.REVIEW_BOARD))  # management: the alert is theirs
+    rows = _csv_rows(client.get("/orders/alerts/?export=csv"))
+    assert rows[0][:3] == ["Order", "Level", "Department"]
+    assert [row[:3] for row in rows[1:]] == [[order.number, "Overdue", "Senior management"]]
+    client.force_login(user_with(Role.WAREHOUSE))  # logistics: not theirs
+    response = client.get("/orders/alerts/?export=csv")
+    assert response.status_code == 200 and response["X-Export-Rows"] == "0"
+    assert _csv_rows(response) == []
+
+
 def test_export_as_xlsx(db, client, user_with):
     OrderFactory(number="X-1", status=OrderStatus.ENTERED)
     client.force_login(user_with(Role.SALES_REP))
