@@ -66,7 +66,8 @@ export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus-web"; mkdir -p "$PROMETHEUS
 pids+=($!)
 unset PROMETHEUS_MULTIPROC_DIR
 for queue in handoffs alerts documents reports; do
-  "$BIN/celery" -A omc worker -Q "$queue" -n "$queue@smoke" --concurrency=1 --loglevel=INFO \
+  # Two prefork children each: every child opens its own connection pool after the fork.
+  "$BIN/celery" -A omc worker -Q "$queue" -n "$queue@smoke" --concurrency=2 --loglevel=INFO \
     --without-gossip --without-mingle >"$RUN_DIR/worker-$queue.log" 2>&1 &
   pids+=($!)
 done
@@ -89,7 +90,7 @@ echo "== one task per queue, each must run on its own queue's worker"
 "$BIN/python" manage.py shell -c '
 from omc.celery import app
 for name in ["orders.tasks.outbox_relay", "orders.tasks.handoffs_scan_overdue",
-             "billing.tasks.invoices_send_reminders", "aftersales.tasks.maintenance_visits_generate"]:
+             "billing.tasks.invoices_send_reminders", "aftersales.tasks.maintenance_visits_generate"] * 3:
     app.send_task(name)
 ' >"$RUN_DIR/publish.log" 2>&1
 check_task() {  # check_task QUEUE TASK
