@@ -11,6 +11,7 @@ from orders.access import role_required
 from orders.documents import pdf_from_template
 from orders.errors import DomainError
 from orders.page_steps import form_errors_text, run_step
+from orders.reporting import reporting_view
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -214,6 +215,7 @@ def invoice_document(request, invoice_id: int):
 
 @require_GET
 @role_required(FINANCE | {Role.EXECUTIVE})
+@reporting_view  # AR aging: a reporting read (the replica, when there is one)
 def receivables(request):
     page, query = _page(request, selectors.ar_aging())
     return render(

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from orders.access import role_required
+from orders.reporting import reporting_view
 from orders.roles import Role
 
 from . import charts, kpis
@@ -27,6 +28,7 @@ def _filters(request) -> tuple[KpiFilterForm, kpis.Filters]:
 
 
 @role_required(EXECUTIVES)
+@reporting_view  # KPI reads: the replica, when there is one
 def dashboard(request):
     form, f = _filters(request)
     cards = kpis.kpi_cards(f)
@@ -54,6 +56,7 @@ def dashboard(request):
 
 
 @role_required(EXECUTIVES)
+@reporting_view  # KPI reads: the replica, when there is one
 def drilldown(request, key):
     kpi = kpis.KPI_BY_KEY.get(key)
     if kpi is None or kpi.orders is None:
@@ -65,6 +68,7 @@ def drilldown(request, key):
 
 
 @role_required(EXECUTIVES)
+@reporting_view  # KPI reads: the replica, when there is one
 def radar(request):
     form, f = _filters(request)
     page = Paginator(kpis.radar(f), PAGE_SIZE).get_page(request.GET.get("page"))

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api_support import Pagination, RolePermission
+from orders.reporting import reporting
 from orders.roles import Role
 
 from . import kpis
@@ -20,6 +21,14 @@ class ExecutiveView(APIView):
     permission_classes = [RolePermission]
     read_roles = EXECUTIVES
     write_roles = EXECUTIVES
+
+    def dispatch(self, request, *args, **kwargs):
+        # KPI reads go to the replica when there is one; a write (targets) and what it reads back
+        # stay on the primary.
+        if request.method == "GET":
+            with reporting():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def filters(self, request) -> kpis.Filters:
         form = KpiFilterForm(request.query_params)

@@ -45,6 +45,7 @@ from django.utils import timezone
 from billing.models import Invoice
 from fulfillment.models import Shipment
 from orders.models import QUANTITY, Customer, Handoff, KpiTarget, Order, OrderEvent, OrderLine
+from orders.reporting import reporting_connection
 from orders.roles import Department
 from orders.states import STATUS_STEP, OrderStatus, Step
 from planning import selectors as planning_selectors
@@ -950,7 +951,7 @@ def waits_per_step(f: Filters) -> list[Wait]:
         "GROUP BY 1"
     )
     params = [_db_time(until), *scope_params, _db_time(since), _db_time(until)]
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = {row[0]: row for row in cursor.fetchall()}
     waits = []
@@ -972,7 +973,7 @@ def waits_per_handoff(f: Filters) -> list[Wait]:
         f"WHERE h.kind = %s AND h.closed_at IS NOT NULL AND h.opened_at >= %s AND h.opened_at < %s{scope} "
         "GROUP BY h.from_department, h.to_department"
     )
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(sql, [Handoff.ORDER_FLOW, _db_time(since), _db_time(until), *scope_params])
         rows = cursor.fetchall()
     labels = dict(Department.choices)
@@ -1066,7 +1067,7 @@ def miss_attribution(f: Filters) -> dict:
         ") AS ranked WHERE rn = 1 GROUP BY step"
     )
     params = [now, Handoff.ORDER_FLOW, *late_params, now]
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = {row[0]: row for row in cursor.fetchall()}
     late_total = on_time_delivery_orders(f).count()

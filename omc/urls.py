@@ -10,6 +10,10 @@ from . import views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:home", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
+    # operations: readiness, metrics, stuck work, import (docs/operations.md)
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
+    path("ops/", include("omc.ops_urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

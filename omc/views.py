@@ -1,9 +1,12 @@
-"""Project-level views: health checks."""
+"""Project-level views: health and readiness checks, Prometheus metrics."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from .celery import app as celery_app
 
@@ -38,3 +41,53 @@ def healthz(request):
         {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+def _migrations_pending() -> list[str]:
+    """Migrations on disk that the database has not applied (empty when up to date)."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections["default"])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+@login_not_required
+@require_GET
+def readyz(request):
+    """Readiness: the database answers, the broker answers, and every migration is applied.
+    200 with each check when ready; 503 naming the failing check(s) otherwise."""
+    checks = {"database": "ok" if _database_ok() else "unreachable", "broker": _broker_status()}
+    if checks["database"] == "ok":
+        try:
+            pending = _migrations_pending()
+        except Exception:  # noqa: BLE001 - cannot read the migration table: not ready
+            pending = ["unknown"]
+        checks["migrations"] = "ok" if not pending else f"{len(pending)} unapplied"
+        if pending:
+            checks["unapplied"] = pending[:20]
+    else:
+        checks["migrations"] = "unknown"
+    failing = [name for name in ("database", "broker", "migrations") if checks[name] not in ("ok", "local")]
+    body = {"status": "ready" if not failing else "not ready", "failing": failing, **checks}
+    return JsonResponse(body, status=200 if not failing else 503)
+
+
+def _metrics_allowed(request) -> bool:
+    """A scraper presents METRICS_TOKEN as a bearer token, or scrapes from an allowed address."""
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token and header.startswith("Bearer ") and constant_time_compare(header.removeprefix("Bearer "), token):
+        return True
+    return request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
+
+
+@login_not_required
+@require_GET
+def metrics(request):
+    from . import metrics as omc_metrics
+
+    if not _metrics_allowed(request):
+        return HttpResponse("Forbidden: metrics need the scrape token.\n", status=403, content_type="text/plain")
+    return HttpResponse(omc_metrics.metrics_text(), content_type=CONTENT_TYPE_LATEST)

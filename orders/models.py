@@ -424,6 +424,9 @@ class OutboxMessage(models.Model):
     dispatch_attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The web request that caused it (X-Request-ID), carried into the task whenever it is published.
+    # db_default: code of the previous release, still running while this migrates, inserts rows too.
+    request_id = models.CharField(max_length=128, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -433,6 +436,33 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.topic} #{self.pk}"
+
+
+class TaskFailure(models.Model):
+    """A Celery task that failed for good (retries exhausted), kept so an admin can see it and
+    run it again from the stuck-work page. Written by the task_failure signal (omc/celery.py)."""
+
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    failed_at = models.DateTimeField()
+    retried_at = models.DateTimeField(null=True, blank=True)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        indexes = [
+            models.Index(fields=["-failed_at"], condition=Q(retried_at__isnull=True), name="taskfailure_open"),
+            models.Index(fields=["task_name", "failed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} {self.task_id}"
 
 
 class KpiTarget(models.Model):

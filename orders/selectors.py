@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, Product
+from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, OutboxMessage, Product, TaskFailure
 from .roles import user_departments
 from .states import OWNER_DEPARTMENT, STATUS_STEP, OrderStatus, Step
 
@@ -203,3 +203,52 @@ def order_journey(*, order: Order) -> list[JourneyStep]:
         steps[handoff.step].handoffs.append(handoff)
     steps[STATUS_STEP[OrderStatus(order.status)]].current = True
     return list(steps.values())
+
+
+# --- operations: metrics and the stuck-work page ------------------------------------------
+
+
+def handoff_counts_by_department(*, now=None) -> list[dict]:
+    """Open hand-offs and how many of them are past due, per receiving department (one query)."""
+    now = now or timezone.now()
+    return list(
+        Handoff.objects.filter(closed_at__isnull=True)
+        .values(department=F("to_department"))
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lte=now)))
+        .order_by("department")
+    )
+
+
+def alert_counts_by_department() -> list[dict]:
+    """Alerts ever raised and still unresolved, per department and level (one query)."""
+    return list(
+        Alert.objects.values("department", "level")
+        .annotate(raised=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True)))
+        .order_by("department", "level")
+    )
+
+
+def outbox_stuck(*, older_than_minutes: int = 10, now=None) -> QuerySet:
+    """Outbox messages not processed this long after they were written, oldest first."""
+    now = now or timezone.now()
+    return (
+        OutboxMessage.objects.filter(
+            processed_at__isnull=True, created_at__lte=now - timedelta(minutes=older_than_minutes)
+        )
+        .select_related("order")
+        .order_by("created_at", "id")
+    )
+
+
+def task_failures_open() -> QuerySet:
+    """Failed tasks nobody has run again yet, newest first."""
+    return TaskFailure.objects.filter(retried_at__isnull=True).order_by("-failed_at", "-id")
+
+
+def stuck_work_counts() -> dict:
+    return {
+        "outbox_undelivered": OutboxMessage.objects.filter(processed_at__isnull=True).count(),
+        "failures_by_task": dict(
+            task_failures_open().order_by().values("task_name").annotate(n=Count("id")).values_list("task_name", "n")
+        ),
+    }

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from structlog.contextvars import bound_contextvars, get_contextvars
 
 from . import guards, outbox, providers
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
@@ -28,6 +29,7 @@ from .models import (
     OutboxMessage,
     PromiseChange,
     StepServiceLevel,
+    TaskFailure,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
 from .states import FINAL_STATUSES, OWNER_DEPARTMENT, STATUS_STEP, TRANSITIONS, OrderStatus, transitions_from
@@ -475,7 +477,15 @@ def order_allowed_transitions(*, order: Order, user) -> list:
 
 def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxMessage:
     """Record work for another department in the caller's transaction; publish it after commit."""
-    message = OutboxMessage.objects.create(topic=topic, order=order, payload=payload, created_at=timezone.now())
+    message = OutboxMessage.objects.create(
+        topic=topic,
+        order=order,
+        payload=payload,
+        created_at=timezone.now(),
+        # The request that caused it, so the task logs under the same id even when the relay
+        # publishes it much later (docs/operations.md, "Logs").
+        request_id=get_contextvars().get("request_id", ""),
+    )
     transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk]))
     return message
 
@@ -486,10 +496,13 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
     from .tasks import outbox_deliver
 
     published = 0
+    request_ids = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("pk", "request_id"))
     for message_id in message_ids:
         OutboxMessage.objects.filter(pk=message_id).update(dispatch_attempts=F("dispatch_attempts") + 1)
         try:
-            outbox_deliver.apply_async(args=[message_id], retry=False)
+            # The task's headers carry the request id of the request that wrote the row.
+            with bound_contextvars(request_id=request_ids.get(message_id) or get_contextvars().get("request_id", "")):
+                outbox_deliver.apply_async(args=[message_id], retry=False)
         except Exception as exc:  # noqa: BLE001 - any broker error leaves the row for the relay
             logger.warning("outbox: could not publish message %s: %s", message_id, exc)
             OutboxMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:2000])
@@ -648,3 +661,50 @@ def handoff_notify_receiver(message: OutboxMessage) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+
+
+# --- stuck and failed background work (the admins' stuck-work page) ------------------------
+
+
+def task_failure_record(*, task_name: str, task_id: str, args, kwargs, error: str, request_id: str = "") -> TaskFailure:
+    """Keep a task that failed for good, so an admin can see it and run it again."""
+    return TaskFailure.objects.create(
+        task_name=task_name[:200],
+        task_id=(task_id or "")[:64],
+        args=list(args or []),
+        kwargs=dict(kwargs or {}),
+        error=error[:4000],
+        request_id=(request_id or "")[:128],
+        failed_at=timezone.now(),
+    )
+
+
+def task_failure_retry(*, failure_id: int, user, send_task) -> TaskFailure:
+    """Publish a failed task again with its arguments (once: a retried failure is not retried
+    twice; if it fails again, a new failure row appears). `send_task` is the Celery app's."""
+    with transaction.atomic():
+        failure = TaskFailure.objects.select_for_update().get(pk=failure_id)
+        if failure.retried_at is not None:
+            raise InvalidTransition(f"{failure.task_name} was already run again.", allowed_actions=[])
+        failure.retried_at = timezone.now()
+        failure.retried_by = user
+        failure.save(update_fields=["retried_at", "retried_by"])
+        args, kwargs, name = failure.args, failure.kwargs, failure.task_name
+        request_id = failure.request_id
+        transaction.on_commit(lambda: _send_again(send_task, name, args, kwargs, request_id))
+    return failure
+
+
+def _send_again(send_task, name, args, kwargs, request_id) -> None:
+    with bound_contextvars(request_id=request_id or get_contextvars().get("request_id", "")):
+        send_task(name, args=args, kwargs=kwargs)
+
+
+def outbox_retry(*, message_id: int) -> int:
+    """Publish one unprocessed outbox message again now (the relay would, within minutes)."""
+    updated = OutboxMessage.objects.filter(pk=message_id, processed_at__isnull=True).update(
+        dispatched_at=None, last_error=""
+    )
+    if not updated:
+        raise InvalidTransition("This message was already delivered.", allowed_actions=[])
+    return outbox_dispatch(message_ids=[message_id])

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Product, WorkCenter
+from orders.reporting import reporting_view
 from orders.roles import user_has_role
 
 from . import selectors, services
@@ -363,6 +364,7 @@ def consensus_history(request, product_id: int, month: str):
 
 @require_GET
 @role_required(ACCURACY_READERS)
+@reporting_view  # forecast accuracy: a reporting read (the replica, when there is one)
 def accuracy(request):
     source = request.GET.get("source")
     source = Source(source) if source in Source.values else Source.SALES

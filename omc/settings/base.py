@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from omc.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_structlog",  # operations: JSON logs with request ids (docs/operations.md)
     "orders",
     "planning",
     "pricing",
@@ -39,9 +42,14 @@ INSTALLED_APPS = [
     "returns",
     "aftersales",
     "portal",  # the customer portal (sits above the step apps, like omc)
+    "omc",  # operations: management commands (import_data)
 ]
 
 MIDDLEWARE = [
+    # operations: request id and latency first, so every later layer logs and counts with them
+    "omc.request_id.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "omc.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # operations: ?export=csv|xlsx on any list page; last, so only the view runs once per page
+    "omc.exports.ExportMiddleware",
 ]
 
 ROOT_URLCONF = "omc.urls"
@@ -75,6 +85,36 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# --- operations: read replica and connection pool (docs/operations.md) ----------------------
+# Reporting reads (dashboard, accuracy and aging reports, exports) go to "replica" when
+# REPLICA_DATABASE_URL is set; everything else and every write goes to "default".
+REPLICA_DATABASE_URL = env("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+OMC_REPORTING_DATABASE = "replica" if REPLICA_DATABASE_URL else "default"
+DATABASE_ROUTERS = ["omc.db_router.ReportingRouter"]
+# Django's psycopg 3 pool per process, DB_POOL_MAX > 0 turns it on (production sets it). A pool
+# replaces persistent connections, so CONN_MAX_AGE stays 0.
+DB_POOL_MIN = env.int("DB_POOL_MIN", default=1)
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=0)
+
+
+def database_pool_enable(databases: dict, *, min_size: int, max_size: int) -> None:
+    for settings_dict in databases.values():
+        if max_size > 0 and settings_dict["ENGINE"] == "django.db.backends.postgresql":
+            settings_dict["CONN_MAX_AGE"] = 0
+            settings_dict.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(min_size, max_size),
+                "max_size": max_size,
+                "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+            }
+
+
+database_pool_enable(DATABASES, min_size=DB_POOL_MIN, max_size=DB_POOL_MAX)
+# --- end operations: database ------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -166,12 +206,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# --- operations: structured logs (omc/logs.py, docs/operations.md) -------------------------
+# JSON lines by default; LOG_FORMAT=console for people reading a terminal. django-structlog
+# binds request_id (from X-Request-ID, see omc/request_id.py) and carries it into Celery tasks.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# --- end operations: logs ------------------------------------------------------------------
+
+# --- operations: metrics and stuck work (docs/operations.md) -------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer $METRICS_TOKEN" or that comes
+# from one of METRICS_ALLOWED_IPS (the address Django sees: behind a proxy, the proxy's).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Outbox rows not processed this many minutes after they were written show as stuck.
+OMC_STUCK_OUTBOX_MINUTES = env.int("OMC_STUCK_OUTBOX_MINUTES", default=10)
+# An export runs the list page once per page of 25-50 rows; past this many rows it stops and says so.
+OMC_EXPORT_MAX_ROWS = env.int("OMC_EXPORT_MAX_ROWS", default=10000)
+# --- end operations: metrics -------------------------------------------------------------
 
 # How long each step may keep an order before its hand-off is overdue, in hours,
 # used when no StepServiceLevel row overrides it (admins set those per step).

@@ -22,6 +22,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "omc"
+# --- operations: queues (docs/operations.md) -------------------------------------------------
+# Each kind of work has its own queue so a slow PDF run never delays a hand-off. A worker
+# started without -Q consumes every queue below (one host, tests); production runs one worker
+# group per queue: `celery -A omc worker -Q handoffs`.
+OMC_QUEUES = ("omc", "handoffs", "alerts", "documents", "reports")
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in OMC_QUEUES}
+CELERY_TASK_ROUTES = {
+    # hand-offs between departments: the outbox and the work it drives
+    "orders.tasks.outbox_deliver": {"queue": "handoffs"},
+    "orders.tasks.outbox_relay": {"queue": "handoffs"},
+    "fulfillment.tasks.backorders_retry": {"queue": "handoffs"},
+    # overdue scan and alert emails
+    "orders.tasks.handoffs_scan_overdue": {"queue": "alerts"},
+    # documents: invoice PDFs and their emails, reminders
+    "billing.tasks.invoice_send": {"queue": "documents"},
+    "billing.tasks.invoices_send_reminders": {"queue": "documents"},
+    # reports and batch jobs
+    "billing.tasks.invoices_build_consolidated": {"queue": "reports"},
+    "aftersales.tasks.maintenance_visits_generate": {"queue": "reports"},
+}
+# Logs stay structured JSON in the worker (Django's LOGGING, see omc/logs.py), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# --- end operations: queues ------------------------------------------------------------------
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish must not hang a web request when Redis is down: the outbox relay retries.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}

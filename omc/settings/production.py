@@ -1,21 +1,20 @@
 """Production: secrets have no default, so a missing one fails at start."""
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, MIDDLEWARE, env
+from .base import DATABASES, MIDDLEWARE, database_pool_enable, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Rotation: the new key signs, the old ones still verify sessions and tokens until they expire.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES["default"] = env.db("DATABASE_URL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's built-in psycopg 3 pool; size it against max_connections (docs/operations.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN", default=2),
-        "max_size": env.int("DB_POOL_MAX", default=10),
-    }
+# Django's built-in psycopg 3 pool on every alias (primary and replica); size it against
+# max_connections (docs/operations.md). DB_POOL_MAX=0 turns it off.
+database_pool_enable(DATABASES, min_size=env.int("DB_POOL_MIN", default=2), max_size=env.int("DB_POOL_MAX", default=4))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

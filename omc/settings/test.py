@@ -19,3 +19,8 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_omc")}
+# The replica router test sends reporting reads to "replica", the same test database (MIRROR);
+# every other test leaves OMC_REPORTING_DATABASE at "default". No connection pool in tests
+# (DB_POOL_MAX unset): pooled connections held by live_server threads would block the
+# test database's DROP at teardown, and each test runs in one transaction anyway.
+DATABASES.setdefault("replica", {**DATABASES["default"], "TEST": {"MIRROR": "default"}})
