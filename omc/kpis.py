@@ -749,6 +749,15 @@ def targets() -> dict[str, KpiTarget]:
     return {t.key: t for t in KpiTarget.objects.select_related("updated_by")}
 
 
+TARGETS_VERSION_KEY = "omc:kpis:targets-version"
+
+
+def dashboard_cache_key(f: Filters) -> str:
+    """The rendered dashboard's key: the filters and day, and the targets' version (saving
+    targets starts a new one, so the cards show them at once)."""
+    return f.cache_key(f"page:{cache.get(TARGETS_VERSION_KEY, 0)}")
+
+
 def kpi_targets_save(*, values: dict[str, Decimal | None], user) -> int:
     """Set (or with None, remove) the target of each KPI key given; returns how many changed.
     The direction comes from the KPI's definition."""
@@ -768,6 +777,8 @@ def kpi_targets_save(*, values: dict[str, Decimal | None], user) -> int:
             key=key, defaults={"target": value, "direction": kpi.direction, "updated_by": user}
         )
         changed += 1
+    if changed:
+        cache.set(TARGETS_VERSION_KEY, timezone.now().timestamp(), None)
     return changed
 
 
