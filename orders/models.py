@@ -314,7 +314,7 @@ class OrderEvent(models.Model):
         indexes = [
             models.Index(fields=["order", "created_at"]),
             models.Index(fields=["to_status", "created_at"]),
-            models.Index(fields=["created_at", "ended_at"], name="orderevent_created_ended"),
+            models.Index(fields=["created_at", "to_status", "ended_at"], name="orderevent_created_ended"),
         ]
 
     def __str__(self):
@@ -362,7 +362,7 @@ class Handoff(models.Model):
                 name="handoff_closed_flow_opened",
             ),
             models.Index(
-                fields=["due_at", "order"],
+                fields=["due_at", "order", "closed_at"],
                 condition=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")),
                 name="handoff_missed_due",
             ),

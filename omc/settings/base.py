@@ -75,6 +75,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
+# PostgreSQL's JIT compiles a query whose estimated cost is high (the dashboard's aggregates over
+# a period's rows): measured 150-330 ms of compiling for queries that then run in 20-50 ms. No
+# web request or task here gains from it (docs/benchmarks.md, 2026-11-22 dashboard section).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:

@@ -44,11 +44,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='handoff',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('closed_at__gt', models.F('due_at')), _connector='OR'), fields=['due_at', 'order'], name='handoff_missed_due'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('closed_at__gt', models.F('due_at')), _connector='OR'), fields=['due_at', 'order', 'closed_at'], name='handoff_missed_due'),
         ),
         migrations.AddIndex(
             model_name='orderevent',
-            index=models.Index(fields=['created_at', 'ended_at'], name='orderevent_created_ended'),
+            index=models.Index(fields=['created_at', 'to_status', 'ended_at'], name='orderevent_created_ended'),
         ),
         migrations.AddField(
             model_name='orderfact',
