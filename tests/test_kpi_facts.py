@@ -16,6 +16,7 @@ from billing.models import Invoice
 from fulfillment import services as fulfillment
 from omc import kpis
 from orders import services
+from orders.demo import seed_demo
 from orders.models import OrderEvent, OrderFact
 from orders.roles import Role
 from orders.states import OrderStatus
@@ -201,3 +202,15 @@ def test_cached_dashboard_is_one_read_and_new_targets_show_at_once(client, user_
         assert client.get("/dashboard/").status_code == 200
     kpis.kpi_targets_save(values={"fill_rate": Decimal("97")}, user=boss)
     assert b"Target 97%" in client.get("/dashboard/").content
+
+
+def test_the_demo_seed_writes_event_ends_and_facts_as_the_backfill_would():
+    seed_demo(orders=40, seed=3)
+    seeded_facts, seeded_ends = all_facts(), event_ends()
+    assert len(seeded_facts) == 40
+    assert any(seeded_ends.values())
+    OrderFact.objects.all().delete()
+    OrderEvent.objects.update(ended_at=None)
+    services.order_facts_backfill()
+    assert all_facts() == seeded_facts
+    assert event_ends() == seeded_ends
