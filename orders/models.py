@@ -313,8 +313,9 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["order", "created_at"]),
-            models.Index(fields=["to_status", "created_at"]),
-            models.Index(fields=["created_at", "to_status", "ended_at"], name="orderevent_created_ended"),
+            # Events reaching a status in a period; with ended_at, the dashboard's time per step
+            # is an index-only scan per step.
+            models.Index(fields=["to_status", "created_at", "ended_at"], name="orderevent_status_ended"),
         ]
 
     def __str__(self):

@@ -48,7 +48,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='orderevent',
-            index=models.Index(fields=['created_at', 'to_status', 'ended_at'], name='orderevent_created_ended'),
+            index=models.Index(fields=['to_status', 'created_at', 'ended_at'], name='orderevent_status_ended'),
+        ),
+        migrations.RemoveIndex(
+            model_name='orderevent',
+            name='orders_orde_to_stat_1d6bdf_idx',
         ),
         migrations.AddField(
             model_name='orderfact',
