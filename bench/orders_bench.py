@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 def _bench_database_url() -> str:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omc")
-    return base.rsplit("/", 1)[0] + "/omc_bench"
+    # BENCH_DATABASE_NAME lets two people bench side by side without reseeding each other's data.
+    return base.rsplit("/", 1)[0] + "/" + os.environ.get("BENCH_DATABASE_NAME", "omc_bench")
 
 
 def _ensure_database(url: str) -> None:

@@ -92,6 +92,11 @@ class Invoice(models.Model):
             models.Index(
                 fields=["due_date"], condition=Q(status="posted", paid_at__isnull=True), name="invoice_open_due"
             ),
+            # The dashboard: posted invoices by issue date (billing accuracy, DSO) and by payment (DSO).
+            models.Index(
+                fields=["issue_date"], condition=Q(status="posted", kind="invoice"), name="invoice_posted_issued"
+            ),
+            models.Index(fields=["paid_at"], condition=Q(status="posted", kind="invoice"), name="invoice_posted_paid"),
         ]
         constraints = [
             models.CheckConstraint(

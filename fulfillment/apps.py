@@ -5,11 +5,14 @@ class FulfillmentConfig(AppConfig):
     name = "fulfillment"
 
     def ready(self):
-        from orders import navigation, outbox, panels, providers
+        from django.db.models import Max, Min
+
+        from orders import facts, navigation, outbox, panels, providers
         from orders import services as order_services
         from orders.roles import Role
 
         from . import handlers, selectors, services
+        from .models import Shipment
 
         outbox.register("order.accept", handlers.on_order_accepted)
         providers.register("promise", selectors.promise_from_stock)
@@ -17,6 +20,15 @@ class FulfillmentConfig(AppConfig):
         outbox.register("scheduling.produced", handlers.on_goods_produced)
         outbox.register("returns.restock", handlers.on_goods_returned)
         order_services.reaction_register("deliver", services.on_order_delivered)
+        # The dashboard's fill rate (late shipments) and return rate (first shipment's month).
+        facts.register(
+            columns=("first_shipped_at", "last_shipped_at"),
+            query=lambda: (
+                Shipment.objects.filter(shipped_at__isnull=False)
+                .values("order_id")
+                .annotate(first_shipped_at=Min("shipped_at"), last_shipped_at=Max("shipped_at"))
+            ),
+        )
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}
         navigation.register("Pick lists", "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40)
         navigation.register("Stock", "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41)

@@ -31,7 +31,13 @@ from .models import (
     WorkCenter,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role
-from .services import handoff_rule, handoffs_scan_overdue, number_reserve, order_number_format
+from .services import (
+    handoff_rule,
+    handoffs_scan_overdue,
+    number_reserve,
+    order_facts_backfill,
+    order_number_format,
+)
 from .states import OWNER_DEPARTMENT, STATUS_STEP, TRANSITIONS, OrderStatus
 
 DEMO_PASSWORD = "omc-demo-2026"
@@ -209,6 +215,9 @@ def seed_demo(*, orders: int = 2000, seed: int = 7, batch_size: int = 2000, now=
     # would have, and count them as sent so the first scan does not email hundreds of them.
     handoffs_scan_overdue()
     Alert.objects.filter(emailed_at__isnull=True).update(emailed_at=timezone.now(), recipients="(demo history)")
+    # Rows went in by COPY, past order_transition: build the dashboard's facts the same way
+    # (event end times were written with the events).
+    order_facts_backfill(events=False)
     return SeedResult(users=len(users), customers=len(customers), products=len(products), orders=orders, **totals)
 
 
@@ -413,6 +422,7 @@ def _seed_order_batch(rng, *, count, first_number, now, users, customers, produc
         for action, to_status, at in steps:
             role, actor = _actor_for(action, users)
             department = ROLE_DEPARTMENT[role]
+            events[-1].ended_at = at  # the status left ends now, as order_transition records it
             events.append(
                 OrderEvent(
                     order=order,

@@ -305,10 +305,18 @@ class OrderEvent(models.Model):
     # the quantities it shipped, which billing turns into invoice lines).
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
+    # When the order left this status (the next event's time), written by the next move: the
+    # dashboard's "time per step" reads it instead of pairing events at query time.
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order", "created_at"]), models.Index(fields=["to_status", "created_at"])]
+        indexes = [
+            models.Index(fields=["order", "created_at"]),
+            # Events reaching a status in a period; with ended_at, the dashboard's time per step
+            # is an index-only scan per step.
+            models.Index(fields=["to_status", "created_at", "ended_at"], name="orderevent_status_ended"),
+        ]
 
     def __str__(self):
         return f"{self.order_id}: {self.from_status or '-'} -> {self.to_status}"
@@ -373,6 +381,17 @@ class Handoff(models.Model):
             models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="handoff_open_due"),
             models.Index(fields=["to_department", "opened_at"]),
             models.Index(fields=["order", "opened_at"]),
+            # The dashboard: closed order-flow hand-offs by opening (waits), missed ones by due time.
+            models.Index(
+                fields=["opened_at"],
+                condition=Q(kind="order", closed_at__isnull=False),
+                name="handoff_closed_flow_opened",
+            ),
+            models.Index(
+                fields=["due_at", "order", "closed_at"],
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")),
+                name="handoff_missed_due",
+            ),
         ]
 
     def __str__(self):
@@ -485,3 +504,48 @@ class KpiTarget(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.target}"
+
+
+class OrderFact(models.Model):
+    """One narrow row per order with the dates and figures the executive dashboard aggregates,
+    so a KPI reads an index range of this table for its period instead of pairing events,
+    lines, shipments and estimates of every order ever taken.
+
+    Kept current by `orders.facts.order_facts_refresh` in the transaction of the change that
+    alters it (every move, order creation and line edits in the hub; a step app calls it after
+    its own writes, and contributes its columns through `orders.facts.register`). The
+    `order_facts_backfill` command rebuilds every row with the same statement.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, primary_key=True, related_name="fact")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    # False while a draft or quote and when cancelled or rejected: such orders are not measured.
+    committed = models.BooleanField()
+    promised_date = models.DateField(null=True)
+    # First submitted (the first "entered" event); the creation time if it never was a draft.
+    entered_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True)  # first reached "delivered"
+    paid_at = models.DateTimeField(null=True)  # first reached "paid"
+    value = models.DecimalField(max_digits=18, decimal_places=2)  # Σ rounded line net amounts
+    units_shipped = models.DecimalField(max_digits=16, decimal_places=3)
+    units_returned = models.DecimalField(max_digits=16, decimal_places=3)
+    lines_short = models.PositiveIntegerField()  # lines not yet shipped in full
+    # Contributed by step apps (fulfillment: shipments; pricing: the cost estimate).
+    first_shipped_at = models.DateTimeField(null=True)
+    last_shipped_at = models.DateTimeField(null=True)
+    margin = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["promised_date"], condition=Q(committed=True), name="fact_promised"),
+            models.Index(fields=["delivered_at"], name="fact_delivered"),
+            models.Index(fields=["paid_at"], name="fact_paid"),
+            models.Index(fields=["first_shipped_at"], name="fact_first_shipped"),
+            models.Index(fields=["created_at"], condition=Q(committed=True), name="fact_created"),
+        ]
+
+    def __str__(self):
+        return f"facts of order {self.order_id}"

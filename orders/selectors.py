@@ -38,11 +38,23 @@ def order_list(
     elif overdue is False:
         qs = qs.filter(is_overdue=False)
     if search:
-        search = search.strip()
-        qs = qs.filter(
-            Q(number__icontains=search) | Q(customer_po__icontains=search) | Q(customer__name__icontains=search)
-        )
+        qs = qs.filter(pk__in=_order_ids_matching(search.strip()))
     return qs.order_by("-created_at", "-id")
+
+
+def _order_ids_matching(search: str) -> QuerySet:
+    """Orders whose number, customer PO or customer name contains `search` (any case). A UNION
+    of three lookups, so each reads its own trigram index (migration orders 0008): an OR across
+    the customer join can use none and scans every order."""
+    customers = Customer.objects.filter(name__icontains=search).values("id")
+    return (
+        Order.objects.filter(number__icontains=search)
+        .values("id")
+        .union(
+            Order.objects.filter(customer_po__icontains=search).values("id"),
+            Order.objects.filter(customer_id__in=customers).values("id"),
+        )
+    )
 
 
 def order_detail(*, order_id: int) -> Order:

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from structlog.contextvars import bound_contextvars, get_contextvars
 
-from . import guards, outbox, providers
+from . import facts, guards, outbox, providers
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
 from .models import (
     Alert,
@@ -25,6 +25,7 @@ from .models import (
     NumberSequence,
     Order,
     OrderEvent,
+    OrderFact,
     OrderLine,
     OutboxMessage,
     PromiseChange,
@@ -111,6 +112,7 @@ def order_create(
             )
             for index, line in enumerate(lines, start=1)
         )
+        order_facts_refresh(order_ids=[order.pk])
         OrderEvent.objects.create(
             order=order,
             action="create",
@@ -180,6 +182,7 @@ def order_line_add(*, order_id: int, product, quantity: Decimal) -> OrderLine:
         last = order.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
         line = order_line_build(order=order, line_no=last + 1, product=product, quantity=quantity)
         line.save()
+        order_facts_refresh(order_ids=[order.pk])
     return line
 
 
@@ -197,6 +200,7 @@ def order_line_update(
         if discount_percent is not None:
             line.discount_percent = discount_percent
         line.save(update_fields=["quantity_ordered", "unit_price", "discount_percent"])
+        order_facts_refresh(order_ids=[order.pk])
     return line
 
 
@@ -204,6 +208,7 @@ def order_line_remove(*, order_id: int, line_no: int) -> None:
     with transaction.atomic():
         order = _locked_draft(order_id)
         order.lines.filter(line_no=line_no).delete()
+        order_facts_refresh(order_ids=[order.pk])
 
 
 def _first_role(user, allowed=None):
@@ -269,6 +274,8 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             order.hold_reason = ""
             update_fields.append("hold_reason")
         order.save(update_fields=update_fields)
+        # The status the order leaves ends now (the dashboard's time per step).
+        OrderEvent.objects.filter(order=order, ended_at__isnull=True).update(ended_at=now)
         event = OrderEvent.objects.create(
             order=order,
             action=action,
@@ -285,6 +292,7 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
         for reaction in _reactions.get(action, ()):
             reaction(order=order, actor=actor)
             order.refresh_from_db()
+        order_facts_refresh(order_ids=[order.pk])
         topic = f"order.{action}"
         if outbox.has_handlers(topic):
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
@@ -348,6 +356,23 @@ def order_promise_change(*, order_id: int, new_date, reason: str, actor, custome
 
 
 _reactions: dict[str, list] = {}
+
+
+def order_facts_refresh(*, order_ids) -> None:
+    """Recompute the dashboard facts (OrderFact) of these orders from their current rows, in one
+    statement, in the caller's transaction. The hub calls it on creation, line edits and every
+    move; a step app calls it after it changes what a fact is made of without a move (a return
+    received, a cost estimate recomputed)."""
+    facts.refresh(order_ids)
+
+
+def order_facts_backfill(*, events: bool = True) -> dict:
+    """Rebuild every event's end time (unless `events=False`: the loader wrote them) and every
+    order's facts, set-based (after a bulk load or a restore)."""
+    with transaction.atomic():
+        events = facts.events_close_all() if events else 0
+        facts.refresh(None)
+    return {"events": events, "facts": OrderFact.objects.count()}
 
 
 def reaction_register(action: str, reaction) -> None:

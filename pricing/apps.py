@@ -5,16 +5,22 @@ class PricingConfig(AppConfig):
     name = "pricing"
 
     def ready(self):
-        from orders import guards, navigation, panels, providers
+        from orders import facts, guards, navigation, panels, providers
         from orders.roles import Role
 
         from . import selectors, services
+        from .models import CostEstimate
 
         providers.register("price", services.price_for_entry)
         providers.register("score", services.score_margin)
         guards.register("quote", services.guard_prices_approved)
         guards.register("submit", services.guard_prices_approved)
         guards.register("submit", services.guard_quote_not_expired)
+        # The dashboard's margin per order.
+        facts.register(
+            columns=("margin", "revenue"),
+            query=lambda: CostEstimate.objects.values("order_id", "margin", "revenue"),
+        )
         navigation.register("Price approvals", "pricing:approval_queue", roles=selectors.APPROVERS, order=35)
         navigation.register(
             "Price lists",

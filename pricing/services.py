@@ -24,7 +24,7 @@ from django.utils import timezone
 from orders.errors import ValidationFailed
 from orders.models import Order, OrderLine, Product, RoutingStep
 from orders.money import CENT, line_net_amount
-from orders.services import number_reserve, order_transition
+from orders.services import number_reserve, order_facts_refresh, order_transition
 from orders.states import OrderStatus
 
 from .errors import PricingStateError
@@ -202,6 +202,7 @@ def cost_estimate_compute(*, order: Order) -> CostEstimate:
     estimate, _ = CostEstimate.objects.update_or_create(
         order=order, defaults={**figures, "computed_at": timezone.now()}
     )
+    order_facts_refresh(order_ids=[order.pk])  # the dashboard's margin per order
     return estimate
 
 

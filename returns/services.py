@@ -21,6 +21,7 @@ from orders.services import (
     handoff_open_work,
     number_reserve,
     order_create,
+    order_facts_refresh,
     outbox_enqueue,
 )
 from orders.states import Step
@@ -191,6 +192,7 @@ def rma_receive(*, rma_id: int, user, site: Site, quantities: dict[int, Decimal]
             order_line.save(update_fields=["quantity_returned"])
         rma.status, rma.site, rma.received_by, rma.received_at = RMA.RECEIVED, site, user, timezone.now()
         rma.save(update_fields=["status", "site", "received_by", "received_at"])
+        order_facts_refresh(order_ids={line.order_id for line in order_lines.values()})  # the return rate
     return rma
 
 

@@ -115,6 +115,11 @@ def database_pool_enable(databases: dict, *, min_size: int, max_size: int) -> No
 
 database_pool_enable(DATABASES, min_size=DB_POOL_MIN, max_size=DB_POOL_MAX)
 # --- end operations: database ------------------------------------------------------------
+# PostgreSQL's JIT compiles a query whose estimated cost is high (the dashboard's aggregates over
+# a period's rows): measured 150-330 ms of compiling for queries that then run in 20-50 ms. No
+# web request or task here gains from it (docs/benchmarks.md, 2026-11-22 dashboard section).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 REDIS_URL = env("REDIS_URL", default="")
 

@@ -1,0 +1,141 @@
+"""The dashboard's per-order facts (`OrderFact`): one set-based statement refreshes them.
+
+The hub computes its own columns from the order, its lines and its events; a step app
+contributes columns from its own tables by registering a query in `AppConfig.ready()`:
+
+    facts.register(columns=("first_shipped_at", "last_shipped_at"), query=lambda: Shipment.objects
+        .filter(shipped_at__isnull=False).values("order_id")
+        .annotate(first_shipped_at=Min("shipped_at"), last_shipped_at=Max("shipped_at")))
+
+`query()` returns a queryset of `order_id` plus those columns, at most one row per order;
+the refresh narrows it to the orders being refreshed and LEFT JOINs it, so a column is NULL
+for an order the step app has no row for. Live maintenance and the backfill run the same
+statement (`order_ids=None`: every order), so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from .models import OrderFact
+from .states import OrderStatus
+
+S = OrderStatus
+# Orders that never became a commitment are not measured.
+NOT_COMMITTED = (S.DRAFT, S.QUOTED, S.CANCELLED, S.REJECTED)
+HUB_COLUMNS = (
+    "customer_id",
+    "site_id",
+    "created_at",
+    "committed",
+    "promised_date",
+    "entered_at",
+    "delivered_at",
+    "paid_at",
+    "value",
+    "units_shipped",
+    "units_returned",
+    "lines_short",
+)
+
+
+@dataclass(frozen=True)
+class FactSource:
+    columns: tuple[str, ...]
+    query: Callable[[], QuerySet]
+
+
+_sources: list[FactSource] = []
+
+
+def register(*, columns: Iterable[str], query: Callable[[], QuerySet]) -> None:
+    """A step app fills `columns` of OrderFact from `query()` (order_id + those columns)."""
+    columns = tuple(columns)
+    known = {f.column for f in OrderFact._meta.get_fields() if hasattr(f, "column")}
+    unknown = set(columns) - known
+    if unknown:
+        raise ValueError(f"OrderFact has no columns {sorted(unknown)}")
+    if any(source.columns == columns for source in _sources):
+        return
+    _sources.append(FactSource(columns, query))
+
+
+def _in(column: str, order_ids: list[int] | None) -> tuple[str, list]:
+    if order_ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(order_ids))})", list(order_ids)
+
+
+def refresh(order_ids: Iterable[int] | None) -> None:
+    """The one INSERT ... SELECT ... ON CONFLICT statement (see services.order_facts_refresh)."""
+    if order_ids is not None:
+        order_ids = sorted(set(order_ids))
+        if not order_ids:
+            return
+    not_committed = ", ".join(f"'{status.value}'" for status in NOT_COMMITTED)
+    lines_in, lines_params = _in("l.order_id", order_ids)
+    events_in, events_params = _in("e.order_id", order_ids)
+    orders_in, orders_params = _in("o.id", order_ids)
+    joins, join_params, step_columns, step_values = [], [], [], []
+    for n, source in enumerate(_sources):
+        qs = source.query()
+        if order_ids is not None:
+            qs = qs.filter(order_id__in=order_ids)
+        sql, params = qs.query.sql_with_params()
+        joins.append(f"LEFT JOIN ({sql}) s{n} ON s{n}.order_id = o.id")
+        join_params += list(params)
+        step_columns += source.columns
+        step_values += [f"s{n}.{column}" for column in source.columns]
+    columns = ["order_id", *HUB_COLUMNS, *step_columns]
+    sql = f"""
+        INSERT INTO orders_orderfact ({", ".join(columns)})
+        SELECT o.id, o.customer_id, o.site_id, o.created_at, o.status NOT IN ({not_committed}), o.promised_date,
+            COALESCE(ev.entered_at, o.created_at), ev.delivered_at, ev.paid_at,
+            COALESCE(ln.value, 0), COALESCE(ln.shipped, 0), COALESCE(ln.returned, 0), COALESCE(ln.short, 0)
+            {"".join(", " + v for v in step_values)}
+        FROM orders_order o
+        LEFT JOIN (
+            SELECT l.order_id,
+                SUM(ROUND(l.quantity_ordered * COALESCE(l.unit_price, 0) * (100 - l.discount_percent) / 100, 2))
+                    AS value,
+                SUM(l.quantity_shipped) AS shipped, SUM(l.quantity_returned) AS returned,
+                SUM(CASE WHEN l.quantity_shipped < l.quantity_ordered THEN 1 ELSE 0 END) AS short
+            FROM orders_orderline l WHERE 1 = 1{lines_in} GROUP BY l.order_id
+        ) ln ON ln.order_id = o.id
+        LEFT JOIN (
+            SELECT e.order_id,
+                MIN(CASE WHEN e.to_status = '{S.ENTERED.value}' THEN e.created_at END) AS entered_at,
+                MIN(CASE WHEN e.to_status = '{S.DELIVERED.value}' THEN e.created_at END) AS delivered_at,
+                MIN(CASE WHEN e.to_status = '{S.PAID.value}' THEN e.created_at END) AS paid_at
+            FROM orders_orderevent e
+            WHERE e.to_status IN ('{S.ENTERED.value}', '{S.DELIVERED.value}', '{S.PAID.value}'){events_in}
+            GROUP BY e.order_id
+        ) ev ON ev.order_id = o.id
+        {" ".join(joins)}
+        WHERE 1 = 1{orders_in}
+        ON CONFLICT (order_id) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in columns[1:])}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lines_params, *events_params, *join_params, *orders_params])
+
+
+def events_close_all() -> int:
+    """Set every event's `ended_at` to the time of the order's next event (set-based; the
+    live path is order_transition, which ends the current event when it writes the next)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE orders_orderevent SET ended_at = n.ended_at
+            FROM (
+                SELECT id, LEAD(created_at) OVER (PARTITION BY order_id ORDER BY created_at, id) AS ended_at
+                FROM orders_orderevent
+            ) n
+            WHERE n.id = orders_orderevent.id AND n.ended_at IS NOT NULL
+                AND (orders_orderevent.ended_at IS NULL OR orders_orderevent.ended_at <> n.ended_at)
+            """
+        )
+        return cursor.rowcount
