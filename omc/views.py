@@ -48,9 +48,10 @@ def _migrations_pending() -> list[str]:
     from django.db import connections
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connections["default"])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+    # Every migration on disk, not just the plan to the leaves: a missing middle one (history out of
+    # order after a bad deploy) counts too.
+    loader = MigrationExecutor(connections["default"]).loader
+    return [f"{app}.{name}" for app, name in sorted(set(loader.graph.nodes) - set(loader.applied_migrations))]
 
 
 @login_not_required

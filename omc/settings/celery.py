@@ -38,6 +38,8 @@ CELERY_TASK_ROUTES = {
     # documents: invoice PDFs and their emails, reminders
     "billing.tasks.invoice_send": {"queue": "documents"},
     "billing.tasks.invoices_send_reminders": {"queue": "documents"},
+    "portal.tasks.notification_send": {"queue": "documents"},
+    "portal.tasks.notifications_send_pending": {"queue": "documents"},
     # reports and batch jobs
     "billing.tasks.invoices_build_consolidated": {"queue": "reports"},
     "aftersales.tasks.maintenance_visits_generate": {"queue": "reports"},
