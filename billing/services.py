@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
@@ -237,7 +238,10 @@ def invoice_checks(invoice: Invoice) -> list[Check]:
 def _locked_invoice(invoice_id: int, *allowed) -> Invoice:
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice_id)
     if invoice.status not in allowed:
-        raise InvoiceStateError(f"{invoice} is {invoice.get_status_display().lower()}: that is not possible now.")
+        raise InvoiceStateError(
+            _("%(invoice)s is %(lower)s: that is not possible now.")
+            % {"invoice": invoice, "lower": invoice.get_status_display().lower()}
+        )
     return invoice
 
 
@@ -248,7 +252,7 @@ def invoice_edit(
     Prices are not edited here: the agreed price comes from the order (a check enforces it)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why the draft changes."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why the draft changes.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, *EDITABLE)
         changes = {}
@@ -260,11 +264,18 @@ def invoice_edit(
         for line_id, quantity in (quantities or {}).items():
             line = lines.get(line_id)
             if line is None:
-                raise ValidationFailed("Unknown line.", field_errors={"quantities": [f"No line {line_id}."]})
+                raise ValidationFailed(
+                    _("Unknown line."), field_errors={"quantities": [_("No line %(line_id)s.") % {"line_id": line_id}]}
+                )
             if not ZERO < quantity <= line.quantity:
                 raise ValidationFailed(
-                    "Quantities can only go down.",
-                    field_errors={"quantities": [f"{line.description}: between 0 and {line.quantity.normalize()}."]},
+                    _("Quantities can only go down."),
+                    field_errors={
+                        "quantities": [
+                            _("%(description)s: between 0 and %(quantity)s.")
+                            % {"description": line.description, "quantity": line.quantity.normalize()}
+                        ]
+                    },
                 )
             if quantity != line.quantity:
                 changes[f"line {line.pk} quantity"] = [str(line.quantity), str(quantity)]
@@ -275,7 +286,7 @@ def invoice_edit(
                 _set_line_amounts(line)
                 line.save(update_fields=["quantity", "net_amount", "tax_amount"])
         if not changes:
-            raise ValidationFailed("Nothing changed.", field_errors={"reason": ["Change something first."]})
+            raise ValidationFailed(_("Nothing changed."), field_errors={"reason": [_("Change something first.")]})
         _recompute_totals(invoice)
         InvoiceEdit.objects.create(
             invoice=invoice, user=user, reason=reason, changes=changes, created_at=timezone.now()
@@ -286,7 +297,7 @@ def invoice_edit(
 def invoice_query(*, invoice_id: int, user, question: str) -> Invoice:
     """Finance hands a draft back to sales with a question (e.g. the missing PO number)."""
     if not (question or "").strip():
-        raise ValidationFailed("Ask a question.", field_errors={"question": ["Write what sales should answer."]})
+        raise ValidationFailed(_("Ask a question."), field_errors={"question": [_("Write what sales should answer.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, S.DRAFT)
         invoice.status, invoice.question, invoice.answer = S.QUERIED, question.strip(), ""
@@ -297,7 +308,7 @@ def invoice_query(*, invoice_id: int, user, question: str) -> Invoice:
 def invoice_answer(*, invoice_id: int, user, answer: str, customer_po: str | None = None) -> Invoice:
     """Sales answers finance's question (and may give the PO number); the draft returns to review."""
     if not (answer or "").strip():
-        raise ValidationFailed("Give an answer.", field_errors={"answer": ["Write your answer."]})
+        raise ValidationFailed(_("Give an answer."), field_errors={"answer": [_("Write your answer.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, S.QUERIED)
         invoice.status, invoice.answer = S.DRAFT, answer.strip()
@@ -312,7 +323,7 @@ def invoice_answer(*, invoice_id: int, user, answer: str, customer_po: str | Non
 def invoice_cancel(*, invoice_id: int, user, reason: str) -> Invoice:
     """Withdraw a draft: its quantities can be invoiced again."""
     if not (reason or "").strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, *EDITABLE)
         for line in invoice.lines.select_related("order_line"):
@@ -334,7 +345,7 @@ def invoice_post(*, invoice_id: int, user) -> Invoice:
         failing = [check for check in invoice_checks(invoice) if not check.ok]
         if failing:
             raise GuardFailed(
-                "Fix the failing checks first.",
+                _("Fix the failing checks first."),
                 field_errors={"checks": [f"{c.label}: {c.detail}".rstrip(": ") for c in failing]},
             )
         year = timezone.localdate().year
@@ -404,13 +415,13 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
     `lines` maps invoice line ids to {"quantity": q, optional "unit_price": p}: credit q units at
     p (default: the invoiced price), e.g. goods returned, or a price difference per unit."""
     if not (reason or "").strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why.")]})
     if not lines:
-        raise ValidationFailed("Nothing to credit.", field_errors={"lines": ["Choose at least one line."]})
+        raise ValidationFailed(_("Nothing to credit."), field_errors={"lines": [_("Choose at least one line.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, S.POSTED)
         if invoice.kind != Invoice.Kind.INVOICE:
-            raise InvoiceStateError("Credit notes are corrected by new invoices, not by credit notes.")
+            raise InvoiceStateError(_("Credit notes are corrected by new invoices, not by credit notes."))
         original = {line.pk: line for line in invoice.lines.all()}
         credit = Invoice.objects.create(
             kind=Invoice.Kind.CREDIT_NOTE,
@@ -430,9 +441,12 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
             quantity, unit_price = spec["quantity"], spec.get("unit_price", line.unit_price if line else ZERO)
             if line is None or not ZERO < quantity <= line.quantity or not ZERO < unit_price <= line.unit_price:
                 raise ValidationFailed(
-                    "Credit at most what was invoiced.",
+                    _("Credit at most what was invoiced."),
                     field_errors={
-                        "lines": [f"Line {line_id}: quantity up to the invoiced one, price up to the invoiced one."]
+                        "lines": [
+                            _("Line %(line_id)s: quantity up to the invoiced one, price up to the invoiced one.")
+                            % {"line_id": line_id}
+                        ]
                     },
                 )
             credit_line = InvoiceLine(
@@ -451,8 +465,8 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
         _recompute_totals(credit)
         if credit.total > invoice.total - invoice.amount_credited:
             raise ValidationFailed(
-                "Credit notes would exceed the invoice.",
-                field_errors={"lines": ["Together the credit notes exceed the invoice total."]},
+                _("Credit notes would exceed the invoice."),
+                field_errors={"lines": [_("Together the credit notes exceed the invoice total.")]},
             )
         year = timezone.localdate().year
         credit.number = f"CN-{year}-{number_reserve(name=f'credit-note-{year}'):06d}"
@@ -489,7 +503,7 @@ def payment_record(
     unallocated credit. Invoices settled become paid; an order all of whose invoices are paid
     moves to paid."""
     if amount <= 0:
-        raise ValidationFailed("Amount must be positive.", field_errors={"amount": ["Must be greater than 0."]})
+        raise ValidationFailed(_("Amount must be positive."), field_errors={"amount": [_("Must be greater than 0.")]})
     with transaction.atomic():
         open_invoices = (
             Invoice.objects.select_for_update()
@@ -502,8 +516,8 @@ def payment_record(
             open_invoices = open_invoices.filter(pk__in=invoice_ids)
             if open_invoices.count() != len(set(invoice_ids)):
                 raise ValidationFailed(
-                    "Unknown or settled invoice.",
-                    field_errors={"invoices": ["Only open posted invoices of this customer in this currency."]},
+                    _("Unknown or settled invoice."),
+                    field_errors={"invoices": [_("Only open posted invoices of this customer in this currency.")]},
                 )
         payment = Payment.objects.create(
             customer=customer,
@@ -613,9 +627,12 @@ def credit_notes_for_order_lines(
                 quantity -= take
         if quantity > 0:
             raise ValidationFailed(
-                "Not invoiced.",
+                _("Not invoiced."),
                 field_errors={
-                    "lines": [f"Order line {order_line_id}: {quantity.normalize()} not on a posted invoice."]
+                    "lines": [
+                        _("Order line %(order_line_id)s: %(quantity)s not on a posted invoice.")
+                        % {"order_line_id": order_line_id, "quantity": quantity.normalize()}
+                    ]
                 },
             )
     with transaction.atomic():

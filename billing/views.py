@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -253,5 +254,9 @@ def payment_record(request):
         messages.error(request, error.message)
     else:
         left = f"; {payment.unallocated} left unallocated" if payment.unallocated else ""
-        messages.success(request, f"Payment of {payment.currency} {payment.amount} recorded{left}.")
+        messages.success(
+            request,
+            _("Payment of %(currency)s %(amount)s recorded%(left)s.")
+            % {"currency": payment.currency, "amount": payment.amount, "left": left},
+        )
     return redirect("billing:receivables")

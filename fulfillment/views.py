@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -74,7 +75,9 @@ def stock_receive(request):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"Received {data['quantity'].normalize()} × {data['product'].sku} at {data['site'].name}."
+            request,
+            _("Received %(quantity)s × %(sku)s at %(name)s.")
+            % {"quantity": data["quantity"].normalize(), "sku": data["product"].sku, "name": data["site"].name},
         )
     return redirect("fulfillment:stock_list")
 
@@ -99,7 +102,9 @@ def stock_adjust(request):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"Adjusted {data['product'].sku} at {data['site'].name} by {data['quantity'].normalize()}."
+            request,
+            _("Adjusted %(sku)s at %(name)s by %(quantity)s.")
+            % {"sku": data["product"].sku, "name": data["site"].name, "quantity": data["quantity"].normalize()},
         )
     return redirect("fulfillment:stock_list")
 
@@ -131,7 +136,9 @@ def shipment_start(request):
     except (DomainError, Site.DoesNotExist) as error:
         messages.error(request, getattr(error, "message", "No such order or site."))
         return redirect("fulfillment:pick_list")
-    messages.success(request, f"Shipment {shipment.number} started: pick the goods, then pack.")
+    messages.success(
+        request, _("Shipment %(number)s started: pick the goods, then pack.") % {"number": shipment.number}
+    )
     return redirect("fulfillment:shipment_detail", shipment_id=shipment.pk)
 
 

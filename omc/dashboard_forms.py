@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Customer, Product, Site
 
@@ -16,12 +18,14 @@ class KpiFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, initial=kpis.DEFAULT_PERIOD)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), required=False, empty_label="All sites")
-    tier = forms.ChoiceField(choices=[("", "All tiers"), *Customer.Tier.choices], required=False)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.order_by("code"), required=False, empty_label=gettext_lazy("All sites")
+    )
+    tier = forms.ChoiceField(choices=[("", gettext_lazy("All tiers")), *Customer.Tier.choices], required=False)
     sales_rep = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(customers__isnull=False).distinct().order_by("username"),
         required=False,
-        empty_label="All sales reps",
+        empty_label=gettext_lazy("All sales reps"),
     )
     family = forms.ChoiceField(required=False)
 
@@ -35,9 +39,9 @@ class KpiFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if bool(start) != bool(end):
-            raise forms.ValidationError("Give both a start and an end date, or neither.")
+            raise forms.ValidationError(_("Give both a start and an end date, or neither."))
         if start and end and start > end:
-            raise forms.ValidationError("The start date must not be after the end date.")
+            raise forms.ValidationError(_("The start date must not be after the end date."))
         return data
 
     def filters(self) -> kpis.Filters:

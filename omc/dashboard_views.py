@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from orders.access import role_required
@@ -78,6 +79,6 @@ def targets(request):
     form = KpiTargetsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         changed = kpis.kpi_targets_save(values=form.cleaned_data, user=request.user)
-        messages.success(request, f"Targets saved ({changed} changed).")
+        messages.success(request, _("Targets saved (%(changed)s changed).") % {"changed": changed})
         return redirect("dashboard:targets")
     return render(request, "omc/targets.html", {"form": form, "current": current})

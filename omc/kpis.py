@@ -41,6 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from billing.models import Invoice
 from fulfillment.models import Shipment
@@ -638,120 +639,142 @@ H, L = KpiTarget.Direction.HIGHER, KpiTarget.Direction.LOWER
 KPIS: list[Kpi] = [
     Kpi(
         "fill_rate",
-        "Order fill rate",
+        gettext_lazy("Order fill rate"),
         "%",
         H,
-        "Share of committed orders whose promised date fell in the period (and has passed) that "
-        "shipped complete — every line's full quantity — with no shipment leaving after the promised date.",
-        "No orders were promised in this period.",
+        gettext_lazy(
+            "Share of committed orders whose promised date fell in the period (and has passed) that "
+            "shipped complete — every line's full quantity — with no shipment leaving after the promised date."
+        ),
+        gettext_lazy("No orders were promised in this period."),
         fill_rate,
         fill_rate_orders,
     ),
     Kpi(
         "on_time_delivery",
-        "On-time delivery",
+        gettext_lazy("On-time delivery"),
         "%",
         H,
-        "Share of shipments delivered in the period whose delivery date is on or before the order's promised date.",
-        "No deliveries in this period.",
+        gettext_lazy(
+            "Share of shipments delivered in the period whose delivery date is on or before the order's promised date."
+        ),
+        gettext_lazy("No deliveries in this period."),
         on_time_delivery,
         on_time_delivery_orders,
     ),
     Kpi(
         "billing_accuracy",
-        "Billing accuracy",
+        gettext_lazy("Billing accuracy"),
         "%",
         H,
-        "Share of invoices posted (issued) in the period never corrected by a posted credit note "
-        "nor disputed by a claim.",
-        "No invoices were issued in this period.",
+        gettext_lazy(
+            "Share of invoices posted (issued) in the period never corrected by a posted credit note "
+            "nor disputed by a claim."
+        ),
+        gettext_lazy("No invoices were issued in this period."),
         billing_accuracy,
         billing_accuracy_orders,
     ),
     Kpi(
         "cycle_to_delivery",
-        "Cycle time: entry → delivery",
+        gettext_lazy("Cycle time: entry → delivery"),
         "days",
         L,
-        "Average days from the order's entry (first submitted; its creation if it was never a draft) "
-        "to the moment it was recorded delivered, over orders delivered in the period.",
-        "No orders were delivered in this period.",
+        gettext_lazy(
+            "Average days from the order's entry (first submitted; its creation if it was never a draft) "
+            "to the moment it was recorded delivered, over orders delivered in the period."
+        ),
+        gettext_lazy("No orders were delivered in this period."),
         cycle_to_delivery,
         cycle_to_delivery_orders,
     ),
     Kpi(
         "cycle_to_cash",
-        "Cycle time: entry → cash",
+        gettext_lazy("Cycle time: entry → cash"),
         "days",
         L,
-        "Average days from the order's entry to the moment every invoice of it was paid, "
-        "over orders paid in the period.",
-        "No orders were paid in this period.",
+        gettext_lazy(
+            "Average days from the order's entry to the moment every invoice of it was paid, "
+            "over orders paid in the period."
+        ),
+        gettext_lazy("No orders were paid in this period."),
         cycle_to_cash,
         cycle_to_cash_orders,
     ),
     Kpi(
         "dso",
-        "DSO",
+        gettext_lazy("DSO"),
         "days",
         L,
-        "Days sales outstanding at the end of the period: receivables open that day (posted invoices "
-        "not yet fully paid, less credit notes) ÷ invoiced sales of the 90 days before × 90.",
-        "No invoices in the 90 days before the period's end.",
+        gettext_lazy(
+            "Days sales outstanding at the end of the period: receivables open that day (posted invoices "
+            "not yet fully paid, less credit notes) ÷ invoiced sales of the 90 days before × 90."
+        ),
+        gettext_lazy("No invoices in the 90 days before the period's end."),
         dso,
         dso_orders,
     ),
     Kpi(
         "return_rate",
-        "Return rate",
+        gettext_lazy("Return rate"),
         "%",
         L,
-        "Units returned ÷ units shipped, over order lines of orders whose first shipment left in the period.",
-        "No shipments in this period.",
+        gettext_lazy(
+            "Units returned ÷ units shipped, over order lines of orders whose first shipment left in the period."
+        ),
+        gettext_lazy("No shipments in this period."),
         return_rate,
         return_rate_orders,
     ),
     Kpi(
         "forecast_sales",
-        "Forecast accuracy: sales",
+        gettext_lazy("Forecast accuracy: sales"),
         "%",
         H,
-        "100 % − WAPE (Σ|forecast − ordered| ÷ Σ ordered) of the sales forecasts over the 12 complete "
-        "months before the period's end month. Company-wide.",
-        "No sales forecasts for the last 12 complete months.",
+        gettext_lazy(
+            "100 % − WAPE (Σ|forecast − ordered| ÷ Σ ordered) of the sales forecasts over the 12 complete "
+            "months before the period's end month. Company-wide."
+        ),
+        gettext_lazy("No sales forecasts for the last 12 complete months."),
         forecast_sales,
         link="planning:accuracy",
     ),
     Kpi(
         "forecast_production",
-        "Forecast accuracy: production",
+        gettext_lazy("Forecast accuracy: production"),
         "%",
         H,
-        "100 % − WAPE of the production forecasts over the 12 complete months before the period's end month. "
-        "Company-wide.",
-        "No production forecasts for the last 12 complete months.",
+        gettext_lazy(
+            "100 % − WAPE of the production forecasts over the 12 complete months before the period's end month. "
+            "Company-wide."
+        ),
+        gettext_lazy("No production forecasts for the last 12 complete months."),
         forecast_production,
         link="planning:accuracy",
     ),
     Kpi(
         "margin_per_order",
-        "Margin per order",
+        gettext_lazy("Margin per order"),
         "money",
         H,
-        "Average estimated margin (revenue − cost to serve, from the order's cost estimate) of the committed "
-        "orders entered in the period; currencies added at face value.",
-        "No costed orders were entered in this period.",
+        gettext_lazy(
+            "Average estimated margin (revenue − cost to serve, from the order's cost estimate) of the committed "
+            "orders entered in the period; currencies added at face value."
+        ),
+        gettext_lazy("No costed orders were entered in this period."),
         margin_per_order,
         margin_per_order_orders,
     ),
     Kpi(
         "past_due_now",
-        "Orders past due in a hand-off",
+        gettext_lazy("Orders past due in a hand-off"),
         "count",
         L,
-        "Orders with an open hand-off past its due time right now (the step's service level is used up). "
-        "The trend counts orders whose hand-off missed its due time in each month.",
-        "",
+        gettext_lazy(
+            "Orders with an open hand-off past its due time right now (the step's service level is used up). "
+            "The trend counts orders whose hand-off missed its due time in each month."
+        ),
+        gettext_lazy(""),
         past_due_now,
         past_due_now_orders,
     ),

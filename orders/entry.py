@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import providers, selectors
 from .models import Customer, Order, OrderLine, PriorityWeights
@@ -91,11 +92,19 @@ class CreditStatus:
         found = []
         if self.exposure > self.limit:
             found.append(
-                f"Credit limit {self.limit} exceeded: open orders {self.open_orders} + unpaid invoices "
-                f"{self.unpaid} = {self.exposure}."
+                _(
+                    "Credit limit %(limit)s exceeded: open orders %(open_orders)s + unpaid invoices "
+                    "%(unpaid)s = %(exposure)s."
+                )
+                % {
+                    "limit": self.limit,
+                    "open_orders": self.open_orders,
+                    "unpaid": self.unpaid,
+                    "exposure": self.exposure,
+                }
             )
         if self.overdue > 0:
-            found.append(f"Overdue invoices: {self.overdue}.")
+            found.append(_("Overdue invoices: %(overdue)s.") % {"overdue": self.overdue})
         return found
 
 
@@ -128,7 +137,10 @@ def order_duplicates(*, order: Order) -> list[str]:
     warnings = []
     if order.customer_po.strip():
         for other in live.filter(customer_po__iexact=order.customer_po.strip()).order_by("-created_at")[:3]:
-            warnings.append(f"Order {other.number} already has customer PO {other.customer_po}.")
+            warnings.append(
+                _("Order %(number)s already has customer PO %(po)s.")
+                % {"number": other.number, "po": other.customer_po}
+            )
     mine = sorted((line.product_id, line.quantity_ordered) for line in order.lines.all())
     if mine:
         since = timezone.now() - timedelta(hours=settings.OMC_DUPLICATE_WINDOW_HOURS)
@@ -136,7 +148,10 @@ def order_duplicates(*, order: Order) -> list[str]:
         for other in recent.prefetch_related("lines").order_by("-created_at")[:20]:
             theirs = sorted((line.product_id, line.quantity_ordered) for line in other.lines.all())
             if theirs == mine:
-                warnings.append(f"Order {other.number} of {other.created_at:%Y-%m-%d %H:%M} has the same lines.")
+                warnings.append(
+                    _("Order %(number)s of %(created)s has the same lines.")
+                    % {"number": other.number, "created": f"{other.created_at:%Y-%m-%d %H:%M}"}
+                )
     return warnings
 
 

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Product
 
@@ -15,7 +17,7 @@ class MonthField(forms.Field):
             return None
         month = month_parse(str(value)[:20])
         if month is None:
-            raise forms.ValidationError("Enter a month as YYYY-MM.", code="invalid_month")
+            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid_month")
         return month
 
 
@@ -33,7 +35,10 @@ class QuantityField(forms.Field):
 
 class ProductFilterForm(forms.Form):
     q = forms.CharField(
-        required=False, max_length=100, label="Search", widget=forms.TextInput(attrs={"placeholder": "SKU or name"})
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Search"),
+        widget=forms.TextInput(attrs={"placeholder": "SKU or name"}),
     )
     family = forms.ChoiceField(required=False, choices=())
 
@@ -83,12 +88,15 @@ class SignOffForm(forms.Form):
 
 
 class ForecastImportForm(forms.Form):
-    file = forms.FileField(label="CSV file (sku, month, quantity)")
+    file = forms.FileField(label=gettext_lazy("CSV file (sku, month, quantity)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+            raise forms.ValidationError(
+                _("The file is larger than %(MAX_IMPORT_BYTES)s MB.")
+                % {"MAX_IMPORT_BYTES": MAX_IMPORT_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
@@ -101,5 +109,5 @@ class CapacityFilterForm(forms.Form):
             return None
         monday = week_parse(text)
         if monday is None:
-            raise forms.ValidationError("Enter a week as YYYY-Www, e.g. 2026-W10.")
+            raise forms.ValidationError(_("Enter a week as YYYY-Www, e.g. 2026-W10."))
         return monday

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PricingConfig(AppConfig):
@@ -15,9 +16,11 @@ class PricingConfig(AppConfig):
         guards.register("quote", services.guard_prices_approved)
         guards.register("submit", services.guard_prices_approved)
         guards.register("submit", services.guard_quote_not_expired)
-        navigation.register("Price approvals", "pricing:approval_queue", roles=selectors.APPROVERS, order=35)
         navigation.register(
-            "Price lists",
+            gettext_lazy("Price approvals"), "pricing:approval_queue", roles=selectors.APPROVERS, order=35
+        )
+        navigation.register(
+            gettext_lazy("Price lists"),
             "pricing:price_list_list",
             roles={Role.ESTIMATOR, Role.SALES_REP, Role.EXECUTIVE, Role.FINANCE},
             order=36,

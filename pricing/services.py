@@ -20,6 +20,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
 from orders.models import Order, OrderLine, Product, RoutingStep
@@ -78,8 +79,13 @@ def price_resolve(*, customer, product: Product, quantity: Decimal, currency: st
     if product.currency == currency:
         return ResolvedPrice(product.list_price, "product list price")
     raise ValidationFailed(
-        f"No price for {product.sku} in {currency}.",
-        field_errors={"lines": [f"No price for {product.sku} in {currency}: add it to a price list."]},
+        _("No price for %(sku)s in %(currency)s.") % {"sku": product.sku, "currency": currency},
+        field_errors={
+            "lines": [
+                _("No price for %(sku)s in %(currency)s: add it to a price list.")
+                % {"sku": product.sku, "currency": currency}
+            ]
+        },
     )
 
 
@@ -125,21 +131,24 @@ def order_line_discount_set(*, order_id: int, line_no: int, discount_percent: De
     """A sales rep gives a line a special discount on a draft; past the threshold it needs approval
     before the order can be quoted or submitted."""
     if not ZERO <= discount_percent <= HUNDRED:
-        raise ValidationFailed("Discount between 0 and 100%.", field_errors={"discount_percent": ["0 to 100."]})
+        raise ValidationFailed(_("Discount between 0 and 100%."), field_errors={"discount_percent": [_("0 to 100.")]})
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         _require_draft(order)
         updated = order.lines.filter(line_no=line_no).update(discount_percent=discount_percent)
         if not updated:
-            raise ValidationFailed("No such line.", field_errors={"line_no": [f"The order has no line {line_no}."]})
+            raise ValidationFailed(
+                _("No such line."),
+                field_errors={"line_no": [_("The order has no line %(line_no)s.") % {"line_no": line_no}]},
+            )
         return cost_estimate_compute(order=order)
 
 
 def _require_draft(order: Order) -> None:
     if order.status != OrderStatus.DRAFT:
         raise PricingStateError(
-            f"Order {order.number} is {order.get_status_display().lower()}: only drafts are "
-            "priced; its agreed prices no longer change."
+            _("Order %(number)s is %(lower)s: only drafts are priced; its agreed prices no longer change.")
+            % {"number": order.number, "lower": order.get_status_display().lower()}
         )
 
 
@@ -199,7 +208,7 @@ def cost_estimate_compute(*, order: Order) -> CostEstimate:
     """Calculate and keep the order's cost estimate (shown to the roles that may see margins)."""
     figures = cost_estimate_calculate(order=order)
     figures.pop("lines")
-    estimate, _ = CostEstimate.objects.update_or_create(
+    estimate, _created = CostEstimate.objects.update_or_create(
         order=order, defaults={**figures, "computed_at": timezone.now()}
     )
     return estimate
@@ -244,7 +253,9 @@ def approval_request(*, order_id: int, user) -> PriceApproval:
         lines = list(order.lines.all())
         reasons = approval_reasons(order, lines)
         if not reasons:
-            raise ValidationFailed("No approval is needed.", field_errors={"order": ["Prices are within limits."]})
+            raise ValidationFailed(
+                _("No approval is needed."), field_errors={"order": [_("Prices are within limits.")]}
+            )
         fingerprint = _fingerprint(lines)
         existing = PriceApproval.objects.filter(
             order=order, fingerprint=fingerprint, status=PriceApproval.Status.PENDING
@@ -259,11 +270,13 @@ def approval_request(*, order_id: int, user) -> PriceApproval:
 def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") -> PriceApproval:
     """An estimator or manager approves or rejects (a rejection needs a reason)."""
     if not approve and not note.strip():
-        raise ValidationFailed("Say why.", field_errors={"note": ["A rejection needs a reason."]})
+        raise ValidationFailed(_("Say why."), field_errors={"note": [_("A rejection needs a reason.")]})
     with transaction.atomic():
         approval = PriceApproval.objects.select_for_update().get(pk=approval_id)
         if approval.status != PriceApproval.Status.PENDING:
-            raise PricingStateError(f"This approval is already {approval.get_status_display().lower()}.")
+            raise PricingStateError(
+                _("This approval is already %(lower)s.") % {"lower": approval.get_status_display().lower()}
+            )
         approval.status = PriceApproval.Status.APPROVED if approve else PriceApproval.Status.REJECTED
         approval.decided_by, approval.decided_at, approval.note = user, timezone.now(), note.strip()
         approval.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -299,7 +312,7 @@ def quote_send(*, order_id: int, user, valid_days: int = 30) -> Quote:
     quoted (its guards: lines priced, prices approved), the quote is numbered and emailed after
     commit."""
     if not 1 <= valid_days <= 365:
-        raise ValidationFailed("Validity 1 to 365 days.", field_errors={"valid_days": ["Between 1 and 365."]})
+        raise ValidationFailed(_("Validity 1 to 365 days."), field_errors={"valid_days": [_("Between 1 and 365.")]})
     with transaction.atomic():
         order = order_transition(
             order_id=order_id, action="quote", actor=user, note=f"Quote valid for {valid_days} days"
@@ -357,8 +370,13 @@ def price_list_check_overlap(
     )
     if clash.exists():
         raise ValidationFailed(
-            "Overlapping validity.",
-            field_errors={"valid_from": [f"'{name}' in {currency} already has a list valid in that period."]},
+            _("Overlapping validity."),
+            field_errors={
+                "valid_from": [
+                    _("'%(name)s' in %(currency)s already has a list valid in that period.")
+                    % {"name": name, "currency": currency}
+                ]
+            },
         )
 
 
@@ -373,8 +391,8 @@ def customer_price_check_overlap(
     )
     if clash.exists():
         raise ValidationFailed(
-            "Overlapping validity.",
-            field_errors={"valid_from": ["This customer already has a price for this product in that period."]},
+            _("Overlapping validity."),
+            field_errors={"valid_from": [_("This customer already has a price for this product in that period.")]},
         )
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -44,7 +45,7 @@ def order_line_discount(request, order_id: int):
         line_no = int(request.POST.get("line_no", ""))
         discount = Decimal(request.POST.get("discount_percent", ""))
     except (ValueError, InvalidOperation):
-        messages.error(request, "Give a line number and a discount between 0 and 100.")
+        messages.error(request, _("Give a line number and a discount between 0 and 100."))
         return redirect("orders:order_detail", order_id=order_id)
     return _run(
         request,

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -156,7 +157,7 @@ def expedite_create(request):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("orders:order_detail", order_id=data["order"])
-    messages.success(request, "Expedite requested: the scheduler sees its cost on the board and decides.")
+    messages.success(request, _("Expedite requested: the scheduler sees its cost on the board and decides."))
     return redirect("scheduling:expedite_detail", request_id=expedite.pk)
 
 
@@ -260,7 +261,11 @@ def calendar_set(request):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{data['work_center'].code} on {data['day']:%Y-%m-%d}: calendar updated.")
+        messages.success(
+            request,
+            _("%(code)s on %(day)s: calendar updated.")
+            % {"code": data["work_center"].code, "day": format(data["day"], "%Y-%m-%d")},
+        )
     return redirect("scheduling:calendar")
 
 
@@ -268,7 +273,7 @@ def calendar_set(request):
 @role_required(EDITORS)
 def calendar_delete(request, exception_id: int):
     services.capacity_exception_delete(exception_id=exception_id, actor=request.user)
-    messages.success(request, "Calendar exception removed.")
+    messages.success(request, _("Calendar exception removed."))
     return redirect(reverse("scheduling:calendar"))
 
 
