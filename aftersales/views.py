@@ -140,7 +140,7 @@ def visit_schedule(request, ticket_id: int):
     return run_step(
         request,
         run=lambda _data: services.visit_schedule(ticket_id=ticket_id, user=request.user, **form.cleaned_data),
-        done="Visit planned.",
+        done=_("Visit planned."),
         then=redirect("aftersales:ticket_detail", ticket_id=ticket_id),
     )
 

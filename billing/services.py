@@ -1,8 +1,9 @@
 """Every write to invoices, credit notes and payments.
 
 Rounding, once and documented (docs/billing.md): each line's net amount is rounded half up
-to cents (orders.money.line_net_amount), then its tax is rounded half up to cents; an
-invoice's subtotal, tax and total are plain sums of its rounded lines.
+to the invoice currency's minor unit — cents, or whole dong for VND — (orders.money.line_net_amount),
+then its tax is rounded the same way (orders.money.money_round); an invoice's subtotal, tax and
+total are plain sums of its rounded lines.
 
 A draft claims its quantities on the order lines at once (OrderLine.quantity_invoiced), so
 two drafts can never bill the same shipped goods; cancelling a draft gives them back.
@@ -10,18 +11,19 @@ two drafts can never bill the same shipped goods; cancelling a draft gives them 
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
-from orders.money import CENT, line_net_amount
+from orders.money import line_net_amount, money_format, money_round
 from orders.services import handoff_close_work, number_reserve, order_transition
 from orders.states import OrderStatus
 
@@ -49,10 +51,17 @@ def tax_rate_for(*, customer: Customer, product) -> Decimal:
 
 
 def line_amounts(
-    *, quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate_percent: Decimal
+    *,
+    quantity: Decimal,
+    unit_price: Decimal,
+    discount_percent: Decimal,
+    tax_rate_percent: Decimal,
+    currency: str | None = None,
 ) -> tuple[Decimal, Decimal]:
-    net = line_net_amount(quantity=quantity, unit_price=unit_price, discount_percent=discount_percent)
-    tax = (net * tax_rate_percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+    net = line_net_amount(
+        quantity=quantity, unit_price=unit_price, discount_percent=discount_percent, currency=currency
+    )
+    tax = money_round(net * tax_rate_percent / HUNDRED, currency)
     return net, tax
 
 
@@ -62,6 +71,7 @@ def _set_line_amounts(line: InvoiceLine) -> None:
         unit_price=line.unit_price,
         discount_percent=line.discount_percent,
         tax_rate_percent=line.tax_rate_percent,
+        currency=line.invoice.currency,
     )
 
 
@@ -395,11 +405,14 @@ def invoice_send(*, invoice_id: int) -> bool:
         if invoice.sent_at or not invoice.send_to:
             return False
         pdf = pdf_from_template("billing/invoice_document.html", invoice_document_context(invoice))
-        message = EmailMessage(
-            subject=f"{invoice.get_kind_display()} {invoice.number}",
-            body=f"Please find attached {invoice.get_kind_display().lower()} {invoice.number}.",
-            to=[invoice.send_to],
-        )
+        # The email speaks the invoice's language (the customer's, copied when drafted), like its PDF.
+        with translation.override(invoice.language or None):
+            kind, number = invoice.get_kind_display(), invoice.number
+            message = EmailMessage(
+                subject=_("%(kind)s %(number)s") % {"kind": kind, "number": number},
+                body=_("Please find attached %(kind)s %(number)s.") % {"kind": kind.lower(), "number": number},
+                to=[invoice.send_to],
+            )
         message.attach(f"{invoice.number}.pdf", pdf, "application/pdf")
         message.send()
         invoice.sent_at = timezone.now()
@@ -576,15 +589,21 @@ def invoices_send_reminders(*, today: date | None = None) -> int:
             .order_by("due_date")[:500]
         )
         for invoice in overdue:
-            EmailMessage(
-                subject=f"Reminder: invoice {invoice.number} is overdue",
-                body=(
-                    f"Invoice {invoice.number} of {invoice.issue_date} for {invoice.currency} "
-                    f"{invoice.balance} was due on {invoice.due_date}. Please pay at your earliest "
-                    "convenience."
-                ),
-                to=[invoice.send_to],
-            ).send()
+            with translation.override(invoice.language or None):
+                EmailMessage(
+                    subject=_("Reminder: invoice %(number)s is overdue") % {"number": invoice.number},
+                    body=_(
+                        "Invoice %(number)s of %(issue_date)s for %(balance)s was due on %(due_date)s. "
+                        "Please pay at your earliest convenience."
+                    )
+                    % {
+                        "number": invoice.number,
+                        "issue_date": date_format(invoice.issue_date, "SHORT_DATE_FORMAT"),
+                        "balance": money_format(invoice.balance, invoice.currency),
+                        "due_date": date_format(invoice.due_date, "SHORT_DATE_FORMAT"),
+                    },
+                    to=[invoice.send_to],
+                ).send()
             invoice.reminded_at = timezone.now()
             invoice.save(update_fields=["reminded_at"])
             sent += 1

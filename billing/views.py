@@ -110,7 +110,7 @@ def invoice_post(request, invoice_id: int):
         invoice_id,
         None,
         lambda data: services.invoice_post(invoice_id=invoice_id, user=request.user),
-        "Invoice posted and sent to the customer.",
+        _("Invoice posted and sent to the customer."),
     )
 
 
@@ -130,7 +130,7 @@ def invoice_edit(request, invoice_id: int):
             customer_po=data["customer_po"],
             quantities=form.quantities(),
         ),
-        "Draft changed; the change and its reason are in its history.",
+        _("Draft changed; the change and its reason are in its history."),
     )
 
 
@@ -142,7 +142,7 @@ def invoice_query(request, invoice_id: int):
         invoice_id,
         QuestionForm(request.POST),
         lambda data: services.invoice_query(invoice_id=invoice_id, user=request.user, question=data["question"]),
-        "Returned to sales with your question.",
+        _("Returned to sales with your question."),
     )
 
 
@@ -156,7 +156,7 @@ def invoice_answer(request, invoice_id: int):
         lambda data: services.invoice_answer(
             invoice_id=invoice_id, user=request.user, answer=data["answer"], customer_po=data["customer_po"]
         ),
-        "Answered; the draft is back with finance.",
+        _("Answered; the draft is back with finance."),
     )
 
 
@@ -168,7 +168,7 @@ def invoice_cancel(request, invoice_id: int):
         invoice_id,
         ReasonForm(request.POST),
         lambda data: services.invoice_cancel(invoice_id=invoice_id, user=request.user, reason=data["reason"]),
-        "Draft cancelled; its quantities can be invoiced again.",
+        _("Draft cancelled; its quantities can be invoiced again."),
     )
 
 
@@ -184,7 +184,7 @@ def credit_note_issue(request, invoice_id: int):
         lambda data: services.credit_note_issue(
             invoice_id=invoice_id, user=request.user, reason=data["reason"], lines=form.credit_lines()
         ),
-        "Credit note issued.",
+        _("Credit note issued."),
     )
 
 

@@ -212,7 +212,7 @@ def shipment_pack(request, shipment_id: int):
             weight_kg=data["weight_kg"],
             user=request.user,
         ),
-        f"Shipment {shipment.number} packed.",
+        _("Shipment %(number)s packed.") % {"number": shipment.number},
     )
 
 
@@ -225,7 +225,7 @@ def shipment_ship(request, shipment_id: int):
         shipment_id,
         ShipmentShipForm(request.POST),
         lambda data: services.shipment_ship(shipment_id=shipment_id, user=request.user, **data),
-        f"Shipment {shipment.number} shipped; finance is told to invoice.",
+        _("Shipment %(number)s shipped; finance is told to invoice.") % {"number": shipment.number},
     )
 
 
@@ -240,7 +240,7 @@ def shipment_deliver(request, shipment_id: int):
         lambda data: services.shipment_deliver(
             shipment_id=shipment_id, user=request.user, delivered_at=data["delivered_at"]
         ),
-        f"Shipment {shipment.number} delivered.",
+        _("Shipment %(number)s delivered.") % {"number": shipment.number},
     )
 
 
@@ -253,7 +253,7 @@ def shipment_cancel(request, shipment_id: int):
         shipment_id,
         None,
         lambda data: services.shipment_cancel(shipment_id=shipment_id, user=request.user),
-        f"Shipment {shipment.number} cancelled; the goods stay reserved.",
+        _("Shipment %(number)s cancelled; the goods stay reserved.") % {"number": shipment.number},
     )
 
 
@@ -265,6 +265,7 @@ def _packing_slip_context(shipment):
             quantity=line.quantity_packed,
             unit_price=order_line.unit_price,
             discount_percent=order_line.discount_percent,
+            currency=shipment.order.currency,
         )
     customer = shipment.order.customer
     return {

@@ -159,7 +159,7 @@ def order_duplicates(*, order: Order) -> list[str]:
 
 
 def priority_weights() -> PriorityWeights:
-    weights, _ = PriorityWeights.objects.get_or_create(pk=1)
+    weights, _created = PriorityWeights.objects.get_or_create(pk=1)
     return weights
 
 
@@ -195,13 +195,16 @@ def order_score(*, order: Order, weights: PriorityWeights) -> tuple[Decimal, dic
 
 def _strategic_fit(order: Order, families: list[str]) -> tuple[Decimal, str]:
     lines = list(order.lines.select_related("product"))
-    total = order_net_total(lines) or ZERO
+    total = order_net_total(lines, order.currency) or ZERO
     if not families or not total:
         return ZERO, "no strategic families set" if not families else "no order value"
     strategic = sum(
         (
             line_net_amount(
-                quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+                quantity=line.quantity_ordered,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                currency=order.currency,
             )
             for line in lines
             if line.product.family in families and line.unit_price is not None
@@ -270,6 +273,9 @@ def lines_for_entry(order: Order) -> list[OrderLine]:
     lines = list(order.lines.select_related("product").order_by("line_no"))
     for line in lines:
         line.net_amount = line_net_amount(
-            quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+            quantity=line.quantity_ordered,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
     return lines

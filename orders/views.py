@@ -62,13 +62,16 @@ def order_detail(request, order_id: int):
     lines = list(order.lines.all())
     for line in lines:
         line.net_amount = line_net_amount(
-            quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+            quantity=line.quantity_ordered,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
     actions = services.order_allowed_transitions(order=order, user=request.user)
     context = {
         "order": order,
         "lines": lines,
-        "net_total": order_net_total(lines),
+        "net_total": order_net_total(lines, order.currency),
         "actions": actions,
         "needs_note": any(t.note_required for t in actions),
         "journey": selectors.order_journey(order=order),

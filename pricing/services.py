@@ -20,9 +20,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
+from orders.languages import customer_language
 from orders.models import Order, OrderLine, Product, RoutingStep
 from orders.money import CENT, line_net_amount
 from orders.services import number_reserve, order_transition
@@ -176,7 +178,10 @@ def cost_estimate_calculate(*, order: Order) -> dict:
             line_labour += quantity * step.hours_per_unit * step.work_center.hourly_rate
             line_setup += step.setup_hours * step.work_center.hourly_rate
         net = line_net_amount(
-            quantity=quantity, unit_price=line.unit_price or ZERO, discount_percent=line.discount_percent
+            quantity=quantity,
+            unit_price=line.unit_price or ZERO,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
         line_cost = _money(line_material + line_labour + line_setup)
         per_line.append({"line_no": line.line_no, "revenue": net, "cost": line_cost, "margin": net - line_cost})
@@ -337,11 +342,14 @@ def _quote_email(quote_id: int) -> None:
     quote = Quote.objects.select_related("order__customer").get(pk=quote_id)
     if not quote.sent_to:
         return
-    message = EmailMessage(
-        subject=f"Quote {quote.number}",
-        to=[quote.sent_to],
-        body=f"Please find our quote {quote.number}, valid until {quote.valid_until}.",
-    )
+    # In the customer's document language, like the PDF (docs/i18n.md).
+    with customer_language(quote.order.customer):
+        message = EmailMessage(
+            subject=_("Quote %(number)s") % {"number": quote.number},
+            to=[quote.sent_to],
+            body=_("Please find our quote %(number)s, valid until %(valid_until)s.")
+            % {"number": quote.number, "valid_until": date_format(quote.valid_until, "SHORT_DATE_FORMAT")},
+        )
     message.attach(
         f"{quote.number}.pdf",
         pdf_from_template("pricing/quote_document.html", quote_document_context(quote)),

@@ -161,7 +161,7 @@ def rma_approve(request, rma_id: int):
         request,
         rma_id,
         lambda: services.rma_approve(rma_id=rma_id, user=request.user),
-        "Approved: print the return label for the customer.",
+        _("Approved: print the return label for the customer."),
     )
 
 
@@ -176,7 +176,7 @@ def rma_reject(request, rma_id: int):
         request,
         rma_id,
         lambda: services.rma_reject(rma_id=rma_id, user=request.user, reason=form.cleaned_data["reason"]),
-        "Return rejected.",
+        _("Return rejected."),
     )
 
 
@@ -194,7 +194,7 @@ def rma_receive(request, rma_id: int):
         lambda: services.rma_receive(
             rma_id=rma_id, user=request.user, site=form.cleaned_data["site"], quantities=form.quantities()
         ),
-        "Goods received: inspect them.",
+        _("Goods received: inspect them."),
     )
 
 
@@ -212,7 +212,7 @@ def rma_inspect(request, rma_id: int):
         lambda: services.rma_inspect(
             rma_id=rma_id, user=request.user, dispositions=form.dispositions(), notes=form.notes()
         ),
-        "Inspection recorded.",
+        _("Inspection recorded."),
     )
 
 
@@ -223,7 +223,7 @@ def rma_request_credit(request, rma_id: int):
         request,
         rma_id,
         lambda: services.rma_request_credit_again(rma_id=rma_id, user=request.user),
-        "Billing was asked again for the credit note.",
+        _("Billing was asked again for the credit note."),
     )
 
 
@@ -323,7 +323,7 @@ def claim_accept(request, claim_id: int):
         request,
         claim_id,
         lambda: services.claim_accept(claim_id=claim_id, user=request.user),
-        "Claim accepted: finance issues the credit note.",
+        _("Claim accepted: finance issues the credit note."),
     )
 
 
@@ -338,7 +338,7 @@ def claim_reject(request, claim_id: int):
         request,
         claim_id,
         lambda: services.claim_reject(claim_id=claim_id, user=request.user, reason=form.cleaned_data["reason"]),
-        "Claim rejected.",
+        _("Claim rejected."),
     )
 
 

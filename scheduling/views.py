@@ -107,13 +107,13 @@ def _job_step(request, job_id, run, done):
 @require_POST
 @role_required(EDITORS)
 def job_start(request, job_id: int):
-    return _job_step(request, job_id, services.job_start, "Job started.")
+    return _job_step(request, job_id, services.job_start, _("Job started."))
 
 
 @require_POST
 @role_required(EDITORS)
 def job_finish(request, job_id: int):
-    return _job_step(request, job_id, services.job_finish, "Job finished.")
+    return _job_step(request, job_id, services.job_finish, _("Job finished."))
 
 
 @require_GET

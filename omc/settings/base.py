@@ -117,6 +117,8 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Our own date formats per language on top of Django's (English keeps ISO dates, as before).
 FORMAT_MODULE_PATH = ["omc.formats"]
+# Where the PDF documents find the fonts they embed (Debian's font packages; orders/documents.py).
+OMC_PDF_FONT_DIR = env("OMC_PDF_FONT_DIR", default="/usr/share/fonts/truetype")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

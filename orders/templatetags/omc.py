@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import template
 
+from orders.money import money_format
+
 register = template.Library()
 
 
@@ -35,3 +37,15 @@ def attr(obj, name):
 def label(key: str) -> str:
     """strategic_fit -> Strategic fit."""
     return str(key).replace("_", " ").capitalize()
+
+
+@register.filter
+def money(amount, currency=None):
+    """{{ invoice.total|money:invoice.currency }} -> "EUR 1,234.50" / "VND 1.250.000" (orders.money)."""
+    return money_format(amount, currency)
+
+
+@register.filter
+def amount(value, currency=None):
+    """Like money, without the currency code (table cells under a header that names it)."""
+    return money_format(value, currency, with_code=False)
