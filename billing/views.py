@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.access import role_required
 from orders.documents import pdf_from_template
 from orders.errors import DomainError
+from orders.money import money_format
 from orders.page_steps import form_errors_text, run_step
 from orders.roles import Role, user_has_role
 
@@ -253,10 +254,13 @@ def payment_record(request):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        left = f"; {payment.unallocated} left unallocated" if payment.unallocated else ""
-        messages.success(
-            request,
-            _("Payment of %(currency)s %(amount)s recorded%(left)s.")
-            % {"currency": payment.currency, "amount": payment.amount, "left": left},
-        )
+        amount = money_format(payment.amount, payment.currency)
+        if payment.unallocated:
+            text = _("Payment of %(amount)s recorded; %(unallocated)s left unallocated.") % {
+                "amount": amount,
+                "unallocated": money_format(payment.unallocated, payment.currency, with_code=False),
+            }
+        else:
+            text = _("Payment of %(amount)s recorded.") % {"amount": amount}
+        messages.success(request, text)
     return redirect("billing:receivables")

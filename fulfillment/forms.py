@@ -48,7 +48,7 @@ class ShipmentPackForm(forms.Form):
                 min_value=Decimal("0"),
                 max_value=line.quantity_picked,
                 initial=line.quantity_packed,
-                label=_("%(sku)s") % {"sku": line.order_line.product.sku},
+                label=line.order_line.product.sku,
             )
 
     def quantities(self) -> dict[int, Decimal]:

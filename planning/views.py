@@ -9,7 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.access import role_required
@@ -341,8 +343,12 @@ def consensus_sign_off(request):
         return _consensus_row_response(request, get_object_or_404(Product, pk=product_ids[0]), month)
     messages.success(
         request,
-        _("Signed off %(value)s consensus figure%(else)s for %(month)s.")
-        % {"value": count, "else": "s" if count != 1 else "", "month": format(month, "%b %Y")},
+        ngettext(
+            "Signed off %(count)s consensus figure for %(month)s.",
+            "Signed off %(count)s consensus figures for %(month)s.",
+            count,
+        )
+        % {"count": count, "month": date_format(month, "YEAR_MONTH_FORMAT")},
     )
     return _back_to_consensus(request)
 
