@@ -153,7 +153,7 @@ def ticket_close(request, ticket_id: int):
     return run_step(
         request,
         run=lambda _data: services.ticket_close(ticket_id=ticket_id, user=request.user, cancel=cancel),
-        done="Ticket cancelled." if cancel else "Ticket resolved.",
+        done=_("Ticket cancelled.") if cancel else _("Ticket resolved."),
         then=redirect("aftersales:ticket_detail", ticket_id=ticket_id),
     )
 
@@ -185,7 +185,7 @@ def visit_detail(request, visit_id: int):
     form = VisitReportForm(request.POST or None)
     if request.method == "POST":
         if not can_report:
-            raise Http404("This visit takes no report from you.")
+            raise Http404(_("This visit takes no report from you."))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -251,7 +251,7 @@ def plan_list(request):
     form = PlanForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:
-            raise Http404("Only customer service sets up maintenance plans.")
+            raise Http404(_("Only customer service sets up maintenance plans."))
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -238,10 +238,10 @@ def invoice_checks(invoice: Invoice) -> list[Check]:
     ]
     po_missing = invoice.customer.po_required and not invoice.customer_po.strip()
     return [
-        Check("Invoiced quantity ≤ shipped", not over, "; ".join(over)),
-        Check("Price and discount as agreed", not off_price, "; ".join(off_price)),
-        Check("PO number present", not po_missing, "The customer requires a PO number." if po_missing else ""),
-        Check("Has lines", bool(lines)),
+        Check(_("Invoiced quantity ≤ shipped"), not over, "; ".join(over)),
+        Check(_("Price and discount as agreed"), not off_price, "; ".join(off_price)),
+        Check(_("PO number present"), not po_missing, _("The customer requires a PO number.") if po_missing else ""),
+        Check(_("Has lines"), bool(lines)),
     ]
 
 

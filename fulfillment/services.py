@@ -341,7 +341,7 @@ def shipment_pack(
     with transaction.atomic():
         shipment = _locked_shipment(shipment_id, Shipment.Status.PICKING)
         lines = {line.order_line_id: line for line in shipment.lines.select_for_update()}
-        errors = [f"Line {k} is not on this shipment." for k in quantities if k not in lines]
+        errors = [_("Line %(k)s is not on this shipment.") % {"k": k} for k in quantities if k not in lines]
         errors += [
             f"Line {lines[k].order_line_id}: at most {lines[k].quantity_picked}."
             for k, q in quantities.items()

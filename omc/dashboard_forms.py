@@ -11,7 +11,12 @@ from orders.models import Customer, Product, Site
 
 from . import kpis
 
-PERIOD_CHOICES = [("30", "Last 30 days"), ("90", "Last 90 days"), ("180", "Last 180 days"), ("365", "Last 365 days")]
+PERIOD_CHOICES = [
+    ("30", gettext_lazy("Last 30 days")),
+    ("90", gettext_lazy("Last 90 days")),
+    ("180", gettext_lazy("Last 180 days")),
+    ("365", gettext_lazy("Last 365 days")),
+]
 
 
 class KpiFilterForm(forms.Form):
@@ -32,7 +37,7 @@ class KpiFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         families = Product.objects.exclude(family="").order_by("family").values_list("family", flat=True).distinct()
-        self.fields["family"].choices = [("", "All product families"), *((f, f) for f in families)]
+        self.fields["family"].choices = [("", _("All product families")), *((f, f) for f in families)]
         self.fields["sales_rep"].label_from_instance = lambda u: u.get_full_name() or u.username
 
     def clean(self):

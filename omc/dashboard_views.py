@@ -58,7 +58,7 @@ def dashboard(request):
 def drilldown(request, key):
     kpi = kpis.KPI_BY_KEY.get(key)
     if kpi is None or kpi.orders is None:
-        raise Http404("No orders stand behind this KPI.")
+        raise Http404(_("No orders stand behind this KPI."))
     form, f = _filters(request)
     page = Paginator(kpis.kpi_orders(key, f), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode(f.query())

@@ -41,6 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.models import Invoice
@@ -258,7 +259,8 @@ def fill_rate(f: Filters) -> Figure:
     )
     return Figure(
         value=_rate(totals["total"] - totals["missed"], totals["total"]),
-        detail=f"{totals['total'] - totals['missed']} of {totals['total']} orders complete on time",
+        detail=_("%(missed)s of %(total)s orders complete on time")
+        % {"missed": totals["total"] - totals["missed"], "total": totals["total"]},
         trend=_fill_trend(f, rows, lambda r: _rate(r["total"] - r["missed"], r["total"])),
     )
 
@@ -292,7 +294,8 @@ def on_time_delivery(f: Filters) -> Figure:
     )
     return Figure(
         value=_rate(totals["on_time"], totals["total"]),
-        detail=f"{totals['on_time']} of {totals['total']} deliveries by the promised date",
+        detail=_("%(on_time)s of %(total)s deliveries by the promised date")
+        % {"on_time": totals["on_time"], "total": totals["total"]},
         trend=_fill_trend(f, rows, lambda r: _rate(r["on_time"], r["total"])),
     )
 
@@ -332,7 +335,8 @@ def billing_accuracy(f: Filters) -> Figure:
     accurate = totals["total"] - totals["corrected"]
     return Figure(
         value=_rate(accurate, totals["total"]),
-        detail=f"{accurate} of {totals['total']} invoices never corrected",
+        detail=_("%(accurate)s of %(total)s invoices never corrected")
+        % {"accurate": accurate, "total": totals["total"]},
         trend=_fill_trend(f, rows, lambda r: _rate(r["total"] - r["corrected"], r["total"])),
     )
 
@@ -381,7 +385,7 @@ def _cycle(f: Filters, status, what: str) -> Figure:
     )
     return Figure(
         value=_days(totals["avg"]),
-        detail=f"average over {totals['n']} orders {what} in the period",
+        detail=_("average over %(n)s orders %(what)s in the period") % {"n": totals["n"], "what": what},
         trend=_fill_trend(f, rows, lambda r: _days(r["avg"])),
     )
 
@@ -450,7 +454,8 @@ def dso(f: Filters) -> Figure:
     last = len(days) - 1
     return Figure(
         value=_dso_value(row[f"open_{last}"], row[f"sales_{last}"]),
-        detail=f"open receivables on {f.end:%Y-%m-%d} ÷ sales of the {DSO_WINDOW_DAYS} days before × {DSO_WINDOW_DAYS}",
+        detail=_("open receivables on %(end)s ÷ sales of the %(DSO_WINDOW_DAYS)s days before × %(DSO_WINDOW_DAYS)s")
+        % {"end": format(f.end, "%Y-%m-%d"), "DSO_WINDOW_DAYS": DSO_WINDOW_DAYS},
         trend=[(month, _dso_value(row[f"open_{n}"], row[f"sales_{n}"])) for n, month in enumerate(months)],
     )
 
@@ -494,7 +499,8 @@ def return_rate(f: Filters) -> Figure:
     )
     return Figure(
         value=_rate(totals["returned"] or ZERO, totals["shipped"]),
-        detail=f"{_plain(totals['returned'])} of {_plain(totals['shipped'])} units shipped came back",
+        detail=_("%(returned)s of %(shipped)s units shipped came back")
+        % {"returned": _plain(totals["returned"]), "shipped": _plain(totals["shipped"])},
         trend=_fill_trend(f, rows, lambda r: _rate(r["returned"] or ZERO, r["shipped"])),
     )
 
@@ -567,7 +573,7 @@ def margin_per_order(f: Filters) -> Figure:
     )
     avg = totals["avg"]
     percent = _rate(totals["margin"], totals["revenue"]) if totals["revenue"] else None
-    detail = f"average over {totals['n']} orders entered"
+    detail = _("average over %(n)s orders entered") % {"n": totals["n"]}
     if percent is not None:
         detail += f"; {percent}% of revenue"
     return Figure(
@@ -979,7 +985,7 @@ def waits_per_step(f: Filters) -> list[Wait]:
     waits = []
     for step in Step:
         if step in rows:
-            _, n, mean, median, p90 = rows[step]
+            _step, n, mean, median, p90 = rows[step]
             waits.append(Wait(step.value, step.label, n, _hours(mean), _hours(median), _hours(p90)))
     return waits
 

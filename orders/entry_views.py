@@ -194,7 +194,7 @@ def order_header_save(request, order_id: int):
     requested = parse_date(raw_date) if raw_date else None
     po = (request.POST.get("customer_po") or "")[:60]
     if raw_date and requested is None:
-        return _lines_response(request, order_id, "Requested date: use the date picker (YYYY-MM-DD).")
+        return _lines_response(request, order_id, _("Requested date: use the date picker (YYYY-MM-DD)."))
     try:
         services.order_header_update(order_id=order_id, customer_po=po, requested_date=requested)
     except DomainError as error:
@@ -237,7 +237,7 @@ def review_bulk_accept(request):
                 ).number
             )
         except (DomainError, Order.DoesNotExist) as error:
-            refused.append(getattr(error, "message", f"Order {order_id} not found."))
+            refused.append(getattr(error, "message", _("Order %(order_id)s not found.") % {"order_id": order_id}))
     if accepted:
         messages.success(request, _("Accepted %(accepted)s.") % {"accepted": ", ".join(accepted)})
     for problem in refused:
@@ -263,7 +263,7 @@ def priority_settings(request):
             except ValueError as error:
                 errors.append(str(error))
         if not errors and not any(values.values()):
-            errors.append("At least one weight must be above 0.")
+            errors.append(_("At least one weight must be above 0."))
         if errors:
             for error in errors:
                 messages.error(request, error)

@@ -10,7 +10,7 @@ class OrderFilterForm(forms.Form):
         required=False,
         max_length=100,
         label=gettext_lazy("Search"),
-        widget=forms.TextInput(attrs={"placeholder": "Order, PO or customer"}),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Order, PO or customer")}),
     )
     status = forms.ChoiceField(required=False, choices=[("", gettext_lazy("Any status")), *OrderStatus.choices])
     owner_department = forms.ChoiceField(

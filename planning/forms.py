@@ -38,13 +38,13 @@ class ProductFilterForm(forms.Form):
         required=False,
         max_length=100,
         label=gettext_lazy("Search"),
-        widget=forms.TextInput(attrs={"placeholder": "SKU or name"}),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("SKU or name")}),
     )
     family = forms.ChoiceField(required=False, choices=())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["family"].choices = [("", "Every family"), *((f, f) for f in product_families())]
+        self.fields["family"].choices = [("", _("Every family")), *((f, f) for f in product_families())]
 
 
 class ConsensusFilterForm(ProductFilterForm):
@@ -60,7 +60,7 @@ class GridCellForm(forms.Form):
 
     product = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     month = MonthField()
-    quantity = QuantityField(required=True, error_messages={"required": "Enter a quantity (0 for none)."})
+    quantity = QuantityField(required=True, error_messages={"required": gettext_lazy("Enter a quantity (0 for none).")})
 
 
 class CellHistoryForm(forms.Form):
@@ -71,15 +71,17 @@ class CellHistoryForm(forms.Form):
 class ConsensusSetForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.filter(active=True))
     month = MonthField()
-    quantity = QuantityField(error_messages={"required": "Enter the consensus quantity."})
+    quantity = QuantityField(error_messages={"required": gettext_lazy("Enter the consensus quantity.")})
     rationale = forms.CharField(
-        max_length=2000, error_messages={"required": "Say why: a rationale is required."}, strip=True
+        max_length=2000, error_messages={"required": gettext_lazy("Say why: a rationale is required.")}, strip=True
     )
 
 
 class SignOffForm(forms.Form):
     month = MonthField()
-    product = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={"required": "Choose a product."})
+    product = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": gettext_lazy("Choose a product.")}
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,7 +36,7 @@ def _require_role(actor, role: Role, what: str) -> None:
 
 
 def _month_closed_message(month: date) -> str:
-    return f"{month_label(month)} is closed: a month is open for planning until it begins."
+    return _("%(month)s is closed: a month is open for planning until it begins.") % {"month": month_label(month)}
 
 
 # --- forecasts -----------------------------------------------------------------------------
@@ -53,11 +53,11 @@ def forecast_entry_errors(*, entries: list[ForecastEntry], on: date | None = Non
     for index, entry in enumerate(entries):
         key = (entry.product_id, entry.month)
         if entry.product_id not in active:
-            errors[index] = ("product", "Unknown or inactive product.")
+            errors[index] = ("product", _("Unknown or inactive product."))
         elif not month_editable(entry.month, on=on):
             errors[index] = ("month", _month_closed_message(entry.month))
         elif key in seen:
-            errors[index] = ("month", "This product and month appear more than once.")
+            errors[index] = ("month", _("This product and month appear more than once."))
         seen.add(key)
     return errors
 
@@ -224,7 +224,7 @@ def consensus_set(
                 previous_quantity=previous,
                 actor=actor,
                 role=CONSENSUS_SETTER,
-                note="The signed-off figure changed; production must sign off again.",
+                note=_("The signed-off figure changed; production must sign off again."),
                 created_at=now,
             )
     return consensus

@@ -119,7 +119,7 @@ def forecast_grid_save(request, source: str):
     Good cells are saved, each bad one comes back with its own message."""
     source = _source_or_404(source)
     if not can_edit_source(request.user, source):
-        return JsonResponse({"detail": "Your role may not edit this forecast."}, status=403)
+        return JsonResponse({"detail": _("Your role may not edit this forecast.")}, status=403)
     try:
         cells = json.loads(request.body or b"{}").get("cells")
     except (ValueError, AttributeError):
@@ -177,7 +177,7 @@ def forecast_cell_history(request, source: str):
     _require(request, GRID_READERS[source])
     form = CellHistoryForm(request.GET)
     if not form.is_valid():
-        return HttpResponse("Choose a cell to see its history.", status=400)
+        return HttpResponse(_("Choose a cell to see its history."), status=400)
     product = get_object_or_404(Product, pk=form.cleaned_data["product"])
     month = form.cleaned_data["month"]
     versions = list(selectors.forecast_history(source=source, product_id=product.pk, month=month)[:50])

@@ -239,7 +239,10 @@ def approval_reasons(order: Order, lines) -> list[str]:
     margin_percent = cost_estimate_calculate(order=order)["margin_percent"]
     minimum = Decimal(str(settings.OMC_MARGIN_APPROVAL_PERCENT))
     if margin_percent is not None and margin_percent < minimum:
-        reasons.append(f"Order margin {margin_percent}% is below {minimum}%.")
+        reasons.append(
+            _("Order margin %(margin_percent)s%% is below %(minimum)s%%.")
+            % {"margin_percent": margin_percent, "minimum": minimum}
+        )
     return reasons
 
 
@@ -296,7 +299,7 @@ def guard_prices_approved(order: Order, lines) -> dict:
     approved = PriceApproval.objects.filter(
         order=order, fingerprint=_fingerprint(lines), status=PriceApproval.Status.APPROVED
     ).exists()
-    return {} if approved else {"pricing": [*reasons, "Ask an estimator or manager to approve these prices."]}
+    return {} if approved else {"pricing": [*reasons, _("Ask an estimator or manager to approve these prices.")]}
 
 
 def guard_quote_not_expired(order: Order, lines) -> dict:

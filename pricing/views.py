@@ -34,7 +34,7 @@ def order_price(request, order_id: int):
         request,
         order_id,
         lambda: services.order_price(order_id=order_id, user=request.user),
-        "Priced from the price lists; the agreed prices are now on the lines.",
+        _("Priced from the price lists; the agreed prices are now on the lines."),
     )
 
 
@@ -53,7 +53,7 @@ def order_line_discount(request, order_id: int):
         lambda: services.order_line_discount_set(
             order_id=order_id, line_no=line_no, discount_percent=discount, user=request.user
         ),
-        f"Line {line_no} discount set to {discount}%.",
+        _("Line %(line_no)s discount set to %(discount)s%%.") % {"line_no": line_no, "discount": discount},
     )
 
 
@@ -64,7 +64,7 @@ def approval_request(request, order_id: int):
         request,
         order_id,
         lambda: services.approval_request(order_id=order_id, user=request.user),
-        "Approval requested from estimating.",
+        _("Approval requested from estimating."),
     )
 
 
@@ -81,7 +81,7 @@ def approval_decide(request, approval_id: int):
         lambda: services.approval_decide(
             approval_id=approval_id, user=request.user, approve=approve, note=request.POST.get("note", "")[:500]
         ),
-        "Prices approved." if approve else "Prices rejected.",
+        _("Prices approved.") if approve else _("Prices rejected."),
     )
 
 
@@ -96,7 +96,7 @@ def quote_send(request, order_id: int):
         request,
         order_id,
         lambda: services.quote_send(order_id=order_id, user=request.user, valid_days=valid_days),
-        "Quote sent to the customer.",
+        _("Quote sent to the customer."),
     )
 
 
@@ -107,7 +107,7 @@ def quote_convert(request, order_id: int):
         request,
         order_id,
         lambda: services.quote_convert(order_id=order_id, user=request.user),
-        "The quote is now an order, at the quoted prices.",
+        _("The quote is now an order, at the quoted prices."),
     )
 
 

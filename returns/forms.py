@@ -44,7 +44,9 @@ class RmaCreateForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"placeholder": "Reason (required)"}))
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Reason (required)")})
+    )
 
 
 class RmaReceiveForm(forms.Form):

@@ -87,11 +87,17 @@ def rma_create(
         for line_id, quantity in lines.items():
             ol = order_lines[line_id]
             if ol.order_id not in delivered:
-                errors.append(f"{ol.order.number} line {ol.line_no} is not delivered yet.")
+                errors.append(
+                    _("%(number)s line %(line_no)s is not delivered yet.")
+                    % {"number": ol.order.number, "line_no": ol.line_no}
+                )
                 continue
             free = ol.quantity_shipped - ol.quantity_returned - authorized.get(line_id, ZERO)
             if quantity > free:
-                errors.append(f"{ol.order.number} line {ol.line_no}: at most {free.normalize()} can come back.")
+                errors.append(
+                    _("%(number)s line %(line_no)s: at most %(free)s can come back.")
+                    % {"number": ol.order.number, "line_no": ol.line_no, "free": free.normalize()}
+                )
         if errors:
             raise ValidationFailed(" ".join(errors), field_errors={"lines": errors})
         first_order = min((ol.order for ol in order_lines.values()), key=lambda o: o.pk)
@@ -149,8 +155,15 @@ def rma_approve(*, rma_id: int, user, today=None) -> ReturnAuthorization:
         ]
         if late:
             raise OutsidePolicy(
-                f"Outside the {policy.days_since_delivery}-day return policy.",
-                field_errors={"lines": [f"{text}: more than {policy.days_since_delivery} days ago." for text in late]},
+                _("Outside the %(days_since_delivery)s-day return policy.")
+                % {"days_since_delivery": policy.days_since_delivery},
+                field_errors={
+                    "lines": [
+                        _("%(text)s: more than %(days_since_delivery)s days ago.")
+                        % {"text": text, "days_since_delivery": policy.days_since_delivery}
+                        for text in late
+                    ]
+                },
             )
         rma.status, rma.approved_by, rma.approved_at = RMA.APPROVED, user, timezone.now()
         rma.save(update_fields=["status", "approved_by", "approved_at"])
@@ -349,11 +362,16 @@ def claim_open(
             if ol is None:
                 errors.append(f"Line {line_id} is not on order {order.number}.")
             elif not ZERO < Decimal(spec["quantity"]) <= ol.quantity_invoiced:
-                errors.append(f"Line {ol.line_no}: between 0 and the invoiced {ol.quantity_invoiced.normalize()}.")
+                errors.append(
+                    _("Line %(line_no)s: between 0 and the invoiced %(quantity_invoiced)s.")
+                    % {"line_no": ol.line_no, "quantity_invoiced": ol.quantity_invoiced.normalize()}
+                )
             elif kind == Claim.Kind.PRICE_DISPUTE and not spec.get("unit_price"):
-                errors.append(f"Line {ol.line_no}: a price dispute names the credit per unit.")
+                errors.append(
+                    _("Line %(line_no)s: a price dispute names the credit per unit.") % {"line_no": ol.line_no}
+                )
             elif spec.get("unit_price") is not None and Decimal(spec["unit_price"]) <= 0:
-                errors.append(f"Line {ol.line_no}: the credit per unit must be positive.")
+                errors.append(_("Line %(line_no)s: the credit per unit must be positive.") % {"line_no": ol.line_no})
         if errors:
             raise ValidationFailed(" ".join(errors), field_errors={"lines": errors})
         claim = Claim.objects.create(

@@ -25,7 +25,9 @@ class JobStepForm(forms.Form):
 class ExpediteRequestForm(forms.Form):
     order = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     needed_by = forms.DateField(label=gettext_lazy("Needed by"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"placeholder": "Why the customer needs it"}))
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Why the customer needs it")})
+    )
 
 
 class ExpediteDecisionForm(forms.Form):

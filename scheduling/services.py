@@ -42,8 +42,11 @@ def _require(actor, roles, what: str) -> None:
 def _check_version(job: Job, expected_version: int | None) -> None:
     if expected_version is not None and job.version != expected_version:
         raise JobChanged(
-            f"Someone else changed this job (order {job.order.number}, operation {job.sequence}) "
-            "since you loaded the board. Reload the board and try again."
+            _(
+                "Someone else changed this job (order %(number)s, operation %(sequence)s) since you loaded "
+                "the board. Reload the board and try again."
+            )
+            % {"number": job.order.number, "sequence": job.sequence}
         )
 
 
@@ -165,16 +168,25 @@ def job_move(*, job_id: int, day: date, expected_version: int | None, actor, pos
         wc = job.work_center
         if capacity.free(wc.pk, day) <= 0:
             raise CapacityExceeded(
-                f"Overload refused: {wc.code} on {day:%a %d %b} has {fmt_hours(capacity.booked(wc.pk, day))} of "
-                f"{fmt_hours(capacity.cap(wc.pk, day))} h booked, nothing free for this job's "
-                f"{fmt_hours(job.hours)} h.",
-                field_errors={"day": ["No free capacity on this day."]},
+                _(
+                    "Overload refused: %(code)s on %(day)s has %(booked)s of %(capacity)s h booked, "
+                    "nothing free for this job's %(hours)s h."
+                )
+                % {
+                    "code": wc.code,
+                    "day": format(day, "%a %d %b"),
+                    "booked": fmt_hours(capacity.booked(wc.pk, day)),
+                    "capacity": fmt_hours(capacity.cap(wc.pk, day)),
+                    "hours": fmt_hours(job.hours),
+                },
+                field_errors={"day": [_("No free capacity on this day.")]},
             )
         pieces = capacity.book(wc_id=wc.pk, hours=job.hours, start=day)
         if pieces is None:
             raise CapacityExceeded(
-                f"Overload refused: {wc.code} has not {fmt_hours(job.hours)} h free before {last:%Y-%m-%d}.",
-                field_errors={"day": ["Not enough capacity within the horizon."]},
+                _("Overload refused: %(code)s has not %(hours)s h free before %(last)s.")
+                % {"code": wc.code, "hours": fmt_hours(job.hours), "last": format(last, "%Y-%m-%d")},
+                field_errors={"day": [_("Not enough capacity within the horizon.")]},
             )
         from_day, was_state = job.scheduled_day, job.state
         _write_booking(job, pieces)

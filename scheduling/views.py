@@ -79,11 +79,14 @@ def auto_schedule(request):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        text = f"Scheduled automatically: {result['placed']} job(s) placed"
+        text = _("Scheduled automatically: %(placed)s job(s) placed") % {"placed": result["placed"]}
         if result["left"]:
-            text += f", {result['left']} left unscheduled (no capacity within {selectors.HORIZON_DAYS} days)"
+            text += _(", %(left)s left unscheduled (no capacity within %(HORIZON_DAYS)s days)") % {
+                "left": result["left"],
+                "HORIZON_DAYS": selectors.HORIZON_DAYS,
+            }
         if result["late"]:
-            text += f"; {result['late']} will finish after the promised date (flagged in red)"
+            text += _("; %(late)s will finish after the promised date (flagged in red)") % {"late": result["late"]}
         messages.success(request, text + ".")
     return _back_to_board(request)
 
@@ -214,7 +217,7 @@ def expedite_approve(request, request_id: int):
         request,
         request_id,
         lambda note: services.expedite_approve(request_id=request_id, actor=request.user, note=note),
-        "Expedite approved: the board is rescheduled and the cost recorded.",
+        _("Expedite approved: the board is rescheduled and the cost recorded."),
     )
 
 
@@ -225,7 +228,7 @@ def expedite_decline(request, request_id: int):
         request,
         request_id,
         lambda reason: services.expedite_decline(request_id=request_id, actor=request.user, reason=reason),
-        "Expedite declined.",
+        _("Expedite declined."),
     )
 
 

@@ -75,21 +75,24 @@ def compiled_catalogues():
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
-    """Every string the code and templates mark for translation, extracted now with makemessages."""
-    out = tmp_path_factory.mktemp("locale")
-    with override_settings(LOCALE_PATHS=[out]):
-        cwd = Path.cwd()
-        try:
-            os.chdir(settings.BASE_DIR)
-            call_command(
-                "makemessages",
-                locale=["vi"],
-                ignore_patterns=[".venv", "staticfiles", "tests", "bench", "locale"],
-                no_location=True,
-                verbosity=0,
-            )
-        finally:
-            os.chdir(cwd)
+    """Every string the code and templates mark for translation, extracted now with makemessages
+    from a copy of the sources (so the committed catalogues are not touched)."""
+    root = tmp_path_factory.mktemp("src")
+    source = root / "src"
+    shutil.copytree(
+        settings.BASE_DIR,
+        source,
+        ignore=shutil.ignore_patterns(".*", "locale", "staticfiles", "tests", "bench", "node_modules", "__pycache__"),
+    )
+    out = source / "locale_out"
+    out.mkdir()
+    cwd = Path.cwd()
+    try:
+        os.chdir(source)
+        with override_settings(LOCALE_PATHS=[str(out)]):
+            call_command("makemessages", locale=["vi"], no_location=True, verbosity=0)
+    finally:
+        os.chdir(cwd)
     return polib.pofile(str(out / "vi" / "LC_MESSAGES" / "django.po"))
 
 
