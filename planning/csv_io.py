@@ -96,9 +96,7 @@ def forecast_csv_read(data: bytes) -> ImportResult:
             result.errors.append((line_no, sku, quantity_error))
         else:
             parsed.append((line_no, sku, month, quantity))
-    products = dict(
-        Product.objects.filter(sku__in={row[1] for row in parsed}, active=True).values_list("sku", "pk")
-    )
+    products = dict(Product.objects.filter(sku__in={row[1] for row in parsed}, active=True).values_list("sku", "pk"))
     checked = []
     for line_no, sku, month, quantity in parsed:
         if sku not in products:
