@@ -55,7 +55,7 @@ def states_markdown() -> str:
 def _status_meanings() -> dict[str, str]:
     """The one-line comment beside each status in states.py."""
     source = inspect.getsource(states.OrderStatus)
-    pattern = re.compile(r'^\s+\w+ = "(\w+)", "[^"]*"\s+#\s*(.+)$', re.M)
+    pattern = re.compile(r'^\s+\w+ = "(\w+)", (?:gettext_lazy\()?"[^"]*"\)?\s+#\s*(.+)$', re.M)
     return {m.group(1): m.group(2).strip() for m in pattern.finditer(source)}
 
 
