@@ -70,6 +70,14 @@ def compiled_catalogues():
     call_command("compile_catalogues", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in Thai leaves Thai active in this thread (Django activates per request and
+    never resets); later tests expect the default language."""
+    yield
+    translation.deactivate()
+
+
 # --- the catalogues ---------------------------------------------------------------------------
 
 
