@@ -25,6 +25,7 @@ from orders.money import money_format, money_round
 from orders.roles import Role
 
 from .billing_support import ShippedOrders
+from .conftest import ARTIFACTS
 from .factories import CustomerFactory
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -256,7 +257,10 @@ def test_invoice_pdf_draws_thai_and_chinese_in_the_customers_language(client, sh
     invoice = Invoice.objects.get(order=shop.shipped(customer=customer, lines=[("2", "50.00", "0")]))
     client.force_login(shop.finance)
 
-    text = pdf_text(client.get(f"/billing/invoices/{invoice.pk}/pdf/").content)
+    pdf = client.get(f"/billing/invoices/{invoice.pk}/pdf/").content
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"i18n-invoice-{language}.pdf").write_bytes(pdf)  # for a person to look at
+    text = pdf_text(pdf)
 
     with translation.override(language):
         total, subtotal = translation.gettext("Total"), translation.gettext("Subtotal")
