@@ -284,3 +284,24 @@ def test_invoice_email_speaks_the_customers_language(shop, django_capture_on_com
             "number": Invoice.objects.get(pk=invoice.pk).number,
         }
     assert len(sent) == 1 and sent[0].body == expected and expected.startswith("In allegato")
+
+
+# --- every page in every language ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_navigation_page_renders_in_each_language(client, user_with, shop, language):
+    from django.urls import reverse
+
+    from orders import navigation
+
+    order = shop.shipped(customer=CustomerFactory(currency="VND"), lines=[("3", "12345", "2.5")])
+    client.force_login(user_with(*Role, is_staff=False))
+    client.post("/language/", {"language": language, "next": "/orders/"})
+    pages = [reverse(item.url_name) for item in navigation.items_for(set(Role)) if item.url_name != "api-docs"]
+    pages += [f"/orders/{order.pk}/", f"/orders/customers/{order.customer_id}/"]
+
+    for url in pages:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert response["Content-Language"] == language, url
