@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from orders.errors import ValidationFailed
 from orders.languages import customer_language
 from orders.models import Order, OrderLine, Product, RoutingStep
-from orders.money import CENT, line_net_amount
+from orders.money import CENT, line_net_amount, money_round
 from orders.services import number_reserve, order_transition
 from orders.states import OrderStatus
 
@@ -154,14 +154,15 @@ def _require_draft(order: Order) -> None:
         )
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def _money(value: Decimal, currency: str) -> Decimal:
+    return money_round(value, currency)
 
 
 def cost_estimate_calculate(*, order: Order) -> dict:
     """Material (standard cost), labour and set-up (routing hours × work-center rates) and freight
     (the customer's destination zone: flat + share of value), against the order's net revenue.
-    Each cost is rounded once, half up, to cents; margin = revenue − total cost."""
+    Each cost is rounded once, half up, to the order currency's minor unit (orders.money); margin =
+    revenue − total cost."""
     lines = list(order.lines.select_related("product"))
     routing = {}
     for step in RoutingStep.objects.filter(product_id__in={line.product_id for line in lines}).select_related(
@@ -183,7 +184,7 @@ def cost_estimate_calculate(*, order: Order) -> dict:
             discount_percent=line.discount_percent,
             currency=order.currency,
         )
-        line_cost = _money(line_material + line_labour + line_setup)
+        line_cost = _money(line_material + line_labour + line_setup, order.currency)
         per_line.append({"line_no": line.line_no, "revenue": net, "cost": line_cost, "margin": net - line_cost})
         material, labour, setup, revenue = (
             material + line_material,
@@ -193,7 +194,7 @@ def cost_estimate_calculate(*, order: Order) -> dict:
         )
     zone = _freight_zone(order.customer_id)
     freight = (zone.flat_cost + revenue * zone.percent_of_value / HUNDRED) if zone else ZERO
-    material, labour, setup, freight = (_money(v) for v in (material, labour, setup, freight))
+    material, labour, setup, freight = (_money(v, order.currency) for v in (material, labour, setup, freight))
     total_cost = material + labour + setup + freight
     margin = revenue - total_cost
     return {
