@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/omc
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev migrate demo lint docs bench clean
+.PHONY: run test install install-dev migrate demo lint docs bench clean messages catalogues
 
 $(PY):
 	@python="$$(scripts/find_python.sh)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -20,8 +20,19 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed catalogues
+install-dev: $(VENV)/.installed-dev catalogues
+
+# Translations (docs/i18n.md). The .po files are the source and are committed; the .mo files
+# are built here, in pure Python (no GNU gettext needed to run). `make messages` re-extracts
+# every string into the catalogues (needs gettext: scripts/ensure_system_packages.sh).
+LANGS := vi it id th zh_Hant
+catalogues: $(VENV)/.installed
+	@$(PY) manage.py compile_catalogues
+messages: $(VENV)/.installed
+	@scripts/ensure_system_packages.sh
+	$(PY) manage.py makemessages --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench $(foreach l,$(LANGS),-l $(l))
+	$(PY) manage.py compile_catalogues
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -46,6 +57,7 @@ run: demo
 test: install-dev
 	@DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" $(PY) scripts/check_services.py
 	@scripts/ensure_chromium.sh
+	@scripts/ensure_system_packages.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AftersalesConfig(AppConfig):
@@ -10,11 +11,11 @@ class AftersalesConfig(AppConfig):
 
         from . import selectors
 
-        navigation.register("Service", "aftersales:ticket_list", roles=selectors.READERS, order=60)
-        navigation.register("Visits", "aftersales:visit_list", roles=selectors.READERS, order=61)
-        navigation.register("Maintenance", "aftersales:plan_list", roles=selectors.READERS, order=62)
+        navigation.register(gettext_lazy("Service"), "aftersales:ticket_list", roles=selectors.READERS, order=60)
+        navigation.register(gettext_lazy("Visits"), "aftersales:visit_list", roles=selectors.READERS, order=61)
+        navigation.register(gettext_lazy("Maintenance"), "aftersales:plan_list", roles=selectors.READERS, order=62)
         navigation.register(
-            "Field feedback",
+            gettext_lazy("Field feedback"),
             "aftersales:feedback_list",
             roles={Role.SALES_REP, Role.CUSTOMER_SERVICE, Role.EXECUTIVE},
             order=63,

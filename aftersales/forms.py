@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Customer, Order, OrderLine, Product
 
@@ -14,7 +16,7 @@ class TicketForm(forms.Form):
     subject = forms.CharField(max_length=200)
     description = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     order_line = forms.ModelChoiceField(
-        queryset=OrderLine.objects.none(), required=False, label="Product delivered (warranty check)"
+        queryset=OrderLine.objects.none(), required=False, label=gettext_lazy("Product delivered (warranty check)")
     )
 
     def __init__(self, *args, customer: Customer, order: Order | None = None, **kwargs):
@@ -37,7 +39,7 @@ class TicketForm(forms.Form):
 
 class VisitScheduleForm(forms.Form):
     technician = forms.ModelChoiceField(queryset=Technician.objects.none())
-    scheduled_for = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Day")
+    scheduled_for = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Day"))
 
     def __init__(self, *args, technicians=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,28 +49,35 @@ class VisitScheduleForm(forms.Form):
 
 
 class VisitReportForm(forms.Form):
-    hours = forms.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0.1"), label="Hours on site")
-    work_done = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Work done")
-    resolved = forms.BooleanField(required=False, initial=True, label="The ticket's work is done")
+    hours = forms.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal("0.1"), label=gettext_lazy("Hours on site")
+    )
+    work_done = forms.CharField(
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Work done")
+    )
+    resolved = forms.BooleanField(required=False, initial=True, label=gettext_lazy("The ticket's work is done"))
     feedback = forms.CharField(
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Feedback for sales",
-        help_text="What the customer said or you saw: needs, plans, competitors.",
+        label=gettext_lazy("Feedback for sales"),
+        help_text=gettext_lazy("What the customer said or you saw: needs, plans, competitors."),
     )
     tags = forms.ModelMultipleChoiceField(
-        queryset=FeedbackTag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label="Feedback tags"
+        queryset=FeedbackTag.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Feedback tags"),
     )
-    new_tag = forms.CharField(max_length=60, required=False, label="Other tag")
+    new_tag = forms.CharField(max_length=60, required=False, label=gettext_lazy("Other tag"))
     PART_ROWS = 3
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for i in range(self.PART_ROWS):
-            self.fields[f"part_sku_{i}"] = forms.CharField(max_length=40, required=False, label="Part (SKU)")
+            self.fields[f"part_sku_{i}"] = forms.CharField(max_length=40, required=False, label=_("Part (SKU)"))
             self.fields[f"part_qty_{i}"] = forms.DecimalField(
-                max_digits=12, decimal_places=3, min_value=Decimal("0.001"), required=False, label="Quantity"
+                max_digits=12, decimal_places=3, min_value=Decimal("0.001"), required=False, label=_("Quantity")
             )
 
     def part_rows(self):
@@ -83,9 +92,9 @@ class VisitReportForm(forms.Form):
                 continue
             product = Product.objects.filter(sku__iexact=sku).first() if sku else None
             if product is None:
-                self.add_error(f"part_sku_{i}", "No product with this SKU.")
+                self.add_error(f"part_sku_{i}", _("No product with this SKU."))
             elif qty is None:
-                self.add_error(f"part_qty_{i}", "How many?")
+                self.add_error(f"part_qty_{i}", _("How many?"))
             else:
                 parts.append((product, qty))
         data["parts"] = parts
@@ -99,10 +108,10 @@ class VisitReportForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    customer = forms.CharField(max_length=20, label="Customer code")
+    customer = forms.CharField(max_length=20, label=gettext_lazy("Customer code"))
     description = forms.CharField(max_length=200)
-    interval_days = forms.IntegerField(min_value=1, max_value=3650, label="Every (days)")
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="First visit")
+    interval_days = forms.IntegerField(min_value=1, max_value=3650, label=gettext_lazy("Every (days)"))
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("First visit"))
     technician = forms.ModelChoiceField(
         queryset=Technician.objects.filter(active=True).select_related("user"), required=False
     )
@@ -111,5 +120,5 @@ class PlanForm(forms.Form):
         code = self.cleaned_data["customer"].strip()
         customer = Customer.objects.filter(code__iexact=code).first()
         if customer is None:
-            raise forms.ValidationError("No customer with this code.")
+            raise forms.ValidationError(_("No customer with this code."))
         return customer

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from orders.models import QUANTITY, Customer, Order, OrderLine, Product
 
@@ -58,10 +59,10 @@ class WarrantyTerm(models.Model):
 
 
 class TicketKind(models.TextChoices):
-    INSTALLATION = "installation", "Installation"
-    REPAIR = "repair", "Repair"
-    MAINTENANCE = "maintenance", "Maintenance"
-    TRAINING = "training", "Training"
+    INSTALLATION = "installation", gettext_lazy("Installation")
+    REPAIR = "repair", gettext_lazy("Repair")
+    MAINTENANCE = "maintenance", gettext_lazy("Maintenance")
+    TRAINING = "training", gettext_lazy("Training")
 
 
 class ServiceLevel(models.Model):
@@ -79,21 +80,21 @@ class ServiceLevel(models.Model):
 
 class Ticket(models.Model):
     class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        NORMAL = "normal", "Normal"
-        HIGH = "high", "High"
-        URGENT = "urgent", "Urgent"
+        LOW = "low", gettext_lazy("Low")
+        NORMAL = "normal", gettext_lazy("Normal")
+        HIGH = "high", gettext_lazy("High")
+        URGENT = "urgent", gettext_lazy("Urgent")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"  # recorded; no visit planned yet
-        SCHEDULED = "scheduled", "Scheduled"  # a visit is planned
-        RESOLVED = "resolved", "Resolved"  # the work is done (final)
-        CANCELLED = "cancelled", "Cancelled"  # withdrawn (final)
+        OPEN = "open", gettext_lazy("Open")  # recorded; no visit planned yet
+        SCHEDULED = "scheduled", gettext_lazy("Scheduled")  # a visit is planned
+        RESOLVED = "resolved", gettext_lazy("Resolved")  # the work is done (final)
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")  # withdrawn (final)
 
     class Warranty(models.TextChoices):
-        IN = "in", "In warranty"
-        OUT = "out", "Out of warranty"
-        UNKNOWN = "unknown", "Not determined"
+        IN = "in", gettext_lazy("In warranty")
+        OUT = "out", gettext_lazy("Out of warranty")
+        UNKNOWN = "unknown", gettext_lazy("Not determined")
 
     number = models.CharField(max_length=30, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -138,7 +139,7 @@ class MaintenancePlan(models.Model):
     start_date = models.DateField()
     technician = models.ForeignKey(Technician, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     active = models.BooleanField(default=True)
-    generated_until = models.DateField(null=True, blank=True, help_text="Visits exist up to this date.")
+    generated_until = models.DateField(null=True, blank=True, help_text=gettext_lazy("Visits exist up to this date."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
 
@@ -152,9 +153,9 @@ class MaintenancePlan(models.Model):
 
 class Visit(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"  # on a technician's calendar
-        DONE = "done", "Done"  # the report is filed (final)
-        CANCELLED = "cancelled", "Cancelled"  # not going ahead (final)
+        PLANNED = "planned", gettext_lazy("Planned")  # on a technician's calendar
+        DONE = "done", gettext_lazy("Done")  # the report is filed (final)
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")  # not going ahead (final)
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="visits")
@@ -202,7 +203,7 @@ class VisitReport(models.Model):
     work_done = models.TextField()
     feedback = models.TextField(blank=True)
     tags = models.ManyToManyField(FeedbackTag, blank=True, related_name="+")
-    resolved = models.BooleanField(default=True, help_text="The ticket's work is done.")
+    resolved = models.BooleanField(default=True, help_text=gettext_lazy("The ticket's work is done."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     feedback_seen_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
 from orders.models import Customer, Order, OrderLine, Product
@@ -70,13 +71,15 @@ def ticket_create(
     if order_line is not None:
         order = order or order_line.order
         if order_line.order_id != order.pk:
-            raise ValidationFailed("Line not on order.", field_errors={"order_line": ["Pick a line of the order."]})
+            raise ValidationFailed(
+                _("Line not on order."), field_errors={"order_line": [_("Pick a line of the order.")]}
+            )
     if order is not None and order.customer_id != customer.pk:
         raise ValidationFailed(
-            "Not this customer's order.", field_errors={"order": ["Pick one of the customer's orders."]}
+            _("Not this customer's order."), field_errors={"order": [_("Pick one of the customer's orders.")]}
         )
     if not (subject or "").strip():
-        raise ValidationFailed("A subject is required.", field_errors={"subject": ["Say what is needed."]})
+        raise ValidationFailed(_("A subject is required."), field_errors={"subject": [_("Say what is needed.")]})
     warranty = selectors.warranty_check(order_line=order_line) if order_line else None
     hours = ticket_service_hours(kind=kind, priority=priority)
     now = timezone.now()
@@ -113,20 +116,27 @@ def ticket_create(
 def _locked_ticket(ticket_id: int, *allowed) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
     if allowed and ticket.status not in allowed:
-        raise ServiceStateError(f"{ticket.number} is {ticket.get_status_display().lower()}.")
+        raise ServiceStateError(
+            _("%(number)s is %(lower)s.") % {"number": ticket.number, "lower": ticket.get_status_display().lower()}
+        )
     return ticket
 
 
 def visit_schedule(*, ticket_id: int, technician: Technician, scheduled_for: date, user) -> Visit:
     """Plan a visit for a ticket with a technician who has the skill its kind needs."""
     if scheduled_for < timezone.localdate():
-        raise ValidationFailed("In the past.", field_errors={"scheduled_for": ["Pick today or a later day."]})
+        raise ValidationFailed(_("In the past."), field_errors={"scheduled_for": [_("Pick today or a later day.")]})
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id, *OPEN)
         if not technician.active or not technician.skills.filter(code=ticket.kind).exists():
             raise ValidationFailed(
-                "Lacks the skill.",
-                field_errors={"technician": [f"{technician} has no {ticket.get_kind_display().lower()} skill."]},
+                _("Lacks the skill."),
+                field_errors={
+                    "technician": [
+                        _("%(technician)s has no %(lower)s skill.")
+                        % {"technician": technician, "lower": ticket.get_kind_display().lower()}
+                    ]
+                },
             )
         visit = Visit.objects.create(
             customer_id=ticket.customer_id,
@@ -173,9 +183,9 @@ def visit_report_file(
     ticket when `resolved`. Feedback (text or tags) goes to sales: a work hand-off
     "feedback:<visit id>" to the sales department on the customer's order, and the customer page."""
     if not (work_done or "").strip():
-        raise ValidationFailed("Say what was done.", field_errors={"work_done": ["Describe the work done."]})
+        raise ValidationFailed(_("Say what was done."), field_errors={"work_done": [_("Describe the work done.")]})
     if hours <= 0:
-        raise ValidationFailed("Hours must be positive.", field_errors={"hours": ["Must be greater than 0."]})
+        raise ValidationFailed(_("Hours must be positive."), field_errors={"hours": [_("Must be greater than 0.")]})
     tag_names = sorted({t.strip()[:60] for t in tags or () if t.strip()})
     with transaction.atomic():
         visit = (
@@ -184,7 +194,9 @@ def visit_report_file(
             .get(pk=visit_id)
         )
         if visit.status != Visit.Status.PLANNED:
-            raise ServiceStateError(f"This visit is {visit.get_status_display().lower()}: its report is filed.")
+            raise ServiceStateError(
+                _("This visit is %(lower)s: its report is filed.") % {"lower": visit.get_status_display().lower()}
+            )
         report = VisitReport.objects.create(
             visit=visit,
             hours=hours,
@@ -249,10 +261,10 @@ def maintenance_plan_create(
     product: Product | None = None,
 ) -> MaintenancePlan:
     if interval_days < 1:
-        raise ValidationFailed("Interval too short.", field_errors={"interval_days": ["At least 1 day."]})
+        raise ValidationFailed(_("Interval too short."), field_errors={"interval_days": [_("At least 1 day.")]})
     if order is not None and order.customer_id != customer.pk:
         raise ValidationFailed(
-            "Not this customer's order.", field_errors={"order": ["Pick one of the customer's orders."]}
+            _("Not this customer's order."), field_errors={"order": [_("Pick one of the customer's orders.")]}
         )
     return MaintenancePlan.objects.create(
         customer=customer,

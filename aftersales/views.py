@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.access import role_required
@@ -91,10 +92,14 @@ def ticket_create(request):
             except DomainError as error:
                 messages.error(request, domain_error_text(error))
             else:
-                messages.success(request, f"Ticket {ticket.number} opened: {ticket.get_warranty_display().lower()}.")
+                messages.success(
+                    request,
+                    _("Ticket %(number)s opened: %(lower)s.")
+                    % {"number": ticket.number, "lower": ticket.get_warranty_display().lower()},
+                )
                 return redirect("aftersales:ticket_detail", ticket_id=ticket.pk)
         else:
-            messages.error(request, "Please correct the errors below.")
+            messages.error(request, _("Please correct the errors below."))
     return render(
         request,
         "aftersales/ticket_create.html",
@@ -135,7 +140,7 @@ def visit_schedule(request, ticket_id: int):
     return run_step(
         request,
         run=lambda _data: services.visit_schedule(ticket_id=ticket_id, user=request.user, **form.cleaned_data),
-        done="Visit planned.",
+        done=_("Visit planned."),
         then=redirect("aftersales:ticket_detail", ticket_id=ticket_id),
     )
 
@@ -148,7 +153,7 @@ def ticket_close(request, ticket_id: int):
     return run_step(
         request,
         run=lambda _data: services.ticket_close(ticket_id=ticket_id, user=request.user, cancel=cancel),
-        done="Ticket cancelled." if cancel else "Ticket resolved.",
+        done=_("Ticket cancelled.") if cancel else _("Ticket resolved."),
         then=redirect("aftersales:ticket_detail", ticket_id=ticket_id),
     )
 
@@ -180,7 +185,7 @@ def visit_detail(request, visit_id: int):
     form = VisitReportForm(request.POST or None)
     if request.method == "POST":
         if not can_report:
-            raise Http404("This visit takes no report from you.")
+            raise Http404(_("This visit takes no report from you."))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -197,10 +202,10 @@ def visit_detail(request, visit_id: int):
             except DomainError as error:
                 messages.error(request, domain_error_text(error))
             else:
-                messages.success(request, "Report filed. Feedback goes to the customer's sales rep.")
+                messages.success(request, _("Report filed. Feedback goes to the customer's sales rep."))
                 return redirect("aftersales:visit_detail", visit_id=visit.pk)
         else:
-            messages.error(request, "Please correct the errors below.")
+            messages.error(request, _("Please correct the errors below."))
     report = VisitReport.objects.filter(visit=visit).prefetch_related("tags", "parts__product").first()
     return render(
         request,
@@ -232,7 +237,7 @@ def feedback_seen(request, report_id: int):
         report = services.feedback_mark_seen(report_id=report_id, user=request.user)
     except VisitReport.DoesNotExist:
         raise Http404("No such report.") from None
-    messages.success(request, "Feedback marked as seen.")
+    messages.success(request, _("Feedback marked as seen."))
     next_url = request.POST.get("next") or ""
     if next_url.startswith("/") and not next_url.startswith("//"):
         return redirect(next_url)
@@ -246,7 +251,7 @@ def plan_list(request):
     form = PlanForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:
-            raise Http404("Only customer service sets up maintenance plans.")
+            raise Http404(_("Only customer service sets up maintenance plans."))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -255,7 +260,11 @@ def plan_list(request):
                 messages.error(request, domain_error_text(error))
             else:
                 created = services.maintenance_visits_generate()
-                messages.success(request, f"Plan for {plan.customer.name} saved; {created} visit(s) planned.")
+                messages.success(
+                    request,
+                    _("Plan for %(name)s saved; %(created)s visit(s) planned.")
+                    % {"name": plan.customer.name, "created": created},
+                )
                 return redirect("aftersales:plan_list")
         else:
             messages.error(request, form_errors_text(form))
@@ -273,5 +282,5 @@ def plan_list(request):
 @role_required(MANAGERS)
 def plans_generate(request):
     created = services.maintenance_visits_generate()
-    messages.success(request, f"{created} maintenance visit(s) planned.")
+    messages.success(request, _("%(created)s maintenance visit(s) planned.") % {"created": created})
     return redirect("aftersales:plan_list")

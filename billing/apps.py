@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class BillingConfig(AppConfig):
@@ -15,9 +16,9 @@ class BillingConfig(AppConfig):
         outbox.register("returns.claim_opened", handlers.on_claim_opened)
         outbox.register("returns.credit_requested", handlers.on_credit_requested)
         finance = {Role.FINANCE, Role.EXECUTIVE}
-        navigation.register("Invoice review", "billing:review_queue", roles={Role.FINANCE}, order=45)
-        navigation.register("Invoices", "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)
-        navigation.register("Receivables", "billing:receivables", roles=finance, order=47)
+        navigation.register(gettext_lazy("Invoice review"), "billing:review_queue", roles={Role.FINANCE}, order=45)
+        navigation.register(gettext_lazy("Invoices"), "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)
+        navigation.register(gettext_lazy("Receivables"), "billing:receivables", roles=finance, order=47)
         panels.register(
             "billing",
             page="customer",

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Currency, Customer
 
@@ -11,7 +13,7 @@ class ReasonForm(forms.Form):
 
 class InvoiceEditForm(forms.Form):
     reason = forms.CharField(max_length=300)
-    customer_po = forms.CharField(max_length=60, required=False, label="Customer PO")
+    customer_po = forms.CharField(max_length=60, required=False, label=gettext_lazy("Customer PO"))
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +43,7 @@ class QuestionForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    customer_po = forms.CharField(max_length=60, required=False, label="Customer PO")
+    customer_po = forms.CharField(max_length=60, required=False, label=gettext_lazy("Customer PO"))
 
 
 class CreditNoteForm(forms.Form):
@@ -57,7 +59,7 @@ class CreditNoteForm(forms.Form):
                 min_value=Decimal("0"),
                 max_value=line.quantity,
                 required=False,
-                label=f"{line.description[:40]}: quantity",
+                label=_("%(description)s: quantity") % {"description": line.description[:40]},
             )
             self.fields[f"price_{line.pk}"] = forms.DecimalField(
                 max_digits=14,
@@ -65,7 +67,7 @@ class CreditNoteForm(forms.Form):
                 min_value=Decimal("0.01"),
                 max_value=line.unit_price,
                 required=False,
-                label="at unit price",
+                label=_("at unit price"),
                 initial=line.unit_price,
             )
 
@@ -82,7 +84,7 @@ class CreditNoteForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    customer = forms.CharField(max_length=20, label="Customer code")
+    customer = forms.CharField(max_length=20, label=gettext_lazy("Customer code"))
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     currency = forms.ChoiceField(choices=Currency.choices)
     received_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -92,6 +94,6 @@ class PaymentForm(forms.Form):
         code = self.cleaned_data["customer"].strip()
         customer = Customer.objects.filter(code__iexact=code).first()
         if customer is None:
-            raise forms.ValidationError(f"No customer with code {code}.")
+            raise forms.ValidationError(_("No customer with code %(code)s.") % {"code": code})
         self.cleaned_data["customer_obj"] = customer
         return code

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from orders.models import MONEY, QUANTITY, Currency, Customer, Order, OrderLine, Product
 
@@ -34,14 +35,17 @@ class ProductTaxRate(models.Model):
 
 class Invoice(models.Model):
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", gettext_lazy("Invoice")
+        CREDIT_NOTE = "credit_note", gettext_lazy("Credit note")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"  # drafted from shipments; finance reviews it
-        QUERIED = "queried", "Returned to sales"  # finance asked sales a question; sales answers
-        POSTED = "posted", "Posted"  # numbered, sent, immutable; corrections are credit notes
-        CANCELLED = "cancelled", "Cancelled"  # a draft withdrawn before posting; its quantities are free again
+        DRAFT = "draft", gettext_lazy("Draft")  # drafted from shipments; finance reviews it
+        QUERIED = "queried", gettext_lazy("Returned to sales")  # finance asked sales a question; sales answers
+        POSTED = "posted", gettext_lazy("Posted")  # numbered, sent, immutable; corrections are credit notes
+        CANCELLED = (
+            "cancelled",
+            gettext_lazy("Cancelled"),
+        )  # a draft withdrawn before posting; its quantities are free again
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INVOICE)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -53,7 +57,7 @@ class Invoice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="invoices",
-        help_text="Empty for an invoice consolidating several orders.",
+        help_text=gettext_lazy("Empty for an invoice consolidating several orders."),
     )
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes")
     currency = models.CharField(max_length=3, choices=Currency.choices)
@@ -73,7 +77,7 @@ class Invoice(models.Model):
     due_date = models.DateField(null=True, blank=True)
     question = models.TextField(blank=True)
     answer = models.TextField(blank=True)
-    reason = models.CharField(max_length=300, blank=True, help_text="Why a credit note was issued.")
+    reason = models.CharField(max_length=300, blank=True, help_text=gettext_lazy("Why a credit note was issued."))
     created_at = models.DateTimeField()
     posted_at = models.DateTimeField(null=True, blank=True)
     posted_by = models.ForeignKey(
@@ -82,7 +86,7 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
-    disputed_at = models.DateTimeField(null=True, blank=True, help_text="A claim was opened against it.")
+    disputed_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("A claim was opened against it."))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -126,7 +130,7 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=300)
-    delivery_note = models.CharField(max_length=200, blank=True, help_text="Shipment number(s).")
+    delivery_note = models.CharField(max_length=200, blank=True, help_text=gettext_lazy("Shipment number(s)."))
     quantity = models.DecimalField(**QUANTITY)
     unit_price = models.DecimalField(**MONEY)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)

@@ -3,13 +3,18 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from orders.models import Currency, Customer
+from orders.serializers import CurrencyAmountsMixin
 
 from .models import Invoice, InvoiceLine, Payment
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
+    def money_currency(self, line) -> str:
+        return line.invoice.currency
+
     class Meta:
         model = InvoiceLine
+        money_fields = ["unit_price", "net_amount", "tax_amount"]
         fields = [
             "id",
             "order_line",
@@ -30,13 +35,14 @@ class CheckSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_number = serializers.CharField(source="order.number", default=None, read_only=True)
     balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = Invoice
+        money_fields = ["subtotal", "tax_total", "total", "amount_paid", "amount_credited", "balance"]
         fields = [
             "id",
             "kind",
@@ -114,7 +120,7 @@ class CreditNoteSerializer(serializers.Serializer):
     lines = LineQuantitySerializer(many=True, allow_empty=False, max_length=500)
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     currency = serializers.ChoiceField(choices=Currency.choices)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
@@ -124,6 +130,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
+        money_fields = ["amount", "unallocated"]
         fields = [
             "id",
             "customer",

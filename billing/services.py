@@ -1,8 +1,9 @@
 """Every write to invoices, credit notes and payments.
 
 Rounding, once and documented (docs/billing.md): each line's net amount is rounded half up
-to cents (orders.money.line_net_amount), then its tax is rounded half up to cents; an
-invoice's subtotal, tax and total are plain sums of its rounded lines.
+to the invoice currency's minor unit — cents, or whole dong for VND — (orders.money.line_net_amount),
+then its tax is rounded the same way (orders.money.money_round); an invoice's subtotal, tax and
+total are plain sums of its rounded lines.
 
 A draft claims its quantities on the order lines at once (OrderLine.quantity_invoiced), so
 two drafts can never bill the same shipped goods; cancelling a draft gives them back.
@@ -10,18 +11,20 @@ two drafts can never bill the same shipped goods; cancelling a draft gives them 
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from orders import outbox
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
-from orders.money import CENT, line_net_amount
+from orders.money import line_net_amount, money_format, money_round
 from orders.services import handoff_close_work, number_reserve, order_transition, outbox_enqueue
 from orders.states import OrderStatus
 
@@ -51,10 +54,17 @@ def tax_rate_for(*, customer: Customer, product) -> Decimal:
 
 
 def line_amounts(
-    *, quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate_percent: Decimal
+    *,
+    quantity: Decimal,
+    unit_price: Decimal,
+    discount_percent: Decimal,
+    tax_rate_percent: Decimal,
+    currency: str | None = None,
 ) -> tuple[Decimal, Decimal]:
-    net = line_net_amount(quantity=quantity, unit_price=unit_price, discount_percent=discount_percent)
-    tax = (net * tax_rate_percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+    net = line_net_amount(
+        quantity=quantity, unit_price=unit_price, discount_percent=discount_percent, currency=currency
+    )
+    tax = money_round(net * tax_rate_percent / HUNDRED, currency)
     return net, tax
 
 
@@ -64,6 +74,7 @@ def _set_line_amounts(line: InvoiceLine) -> None:
         unit_price=line.unit_price,
         discount_percent=line.discount_percent,
         tax_rate_percent=line.tax_rate_percent,
+        currency=line.invoice.currency,
     )
 
 
@@ -230,17 +241,20 @@ def invoice_checks(invoice: Invoice) -> list[Check]:
     ]
     po_missing = invoice.customer.po_required and not invoice.customer_po.strip()
     return [
-        Check("Invoiced quantity ≤ shipped", not over, "; ".join(over)),
-        Check("Price and discount as agreed", not off_price, "; ".join(off_price)),
-        Check("PO number present", not po_missing, "The customer requires a PO number." if po_missing else ""),
-        Check("Has lines", bool(lines)),
+        Check(_("Invoiced quantity ≤ shipped"), not over, "; ".join(over)),
+        Check(_("Price and discount as agreed"), not off_price, "; ".join(off_price)),
+        Check(_("PO number present"), not po_missing, _("The customer requires a PO number.") if po_missing else ""),
+        Check(_("Has lines"), bool(lines)),
     ]
 
 
 def _locked_invoice(invoice_id: int, *allowed) -> Invoice:
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice_id)
     if invoice.status not in allowed:
-        raise InvoiceStateError(f"{invoice} is {invoice.get_status_display().lower()}: that is not possible now.")
+        raise InvoiceStateError(
+            _("%(invoice)s is %(lower)s: that is not possible now.")
+            % {"invoice": invoice, "lower": invoice.get_status_display().lower()}
+        )
     return invoice
 
 
@@ -251,7 +265,7 @@ def invoice_edit(
     Prices are not edited here: the agreed price comes from the order (a check enforces it)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why the draft changes."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why the draft changes.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, *EDITABLE)
         changes = {}
@@ -263,11 +277,18 @@ def invoice_edit(
         for line_id, quantity in (quantities or {}).items():
             line = lines.get(line_id)
             if line is None:
-                raise ValidationFailed("Unknown line.", field_errors={"quantities": [f"No line {line_id}."]})
+                raise ValidationFailed(
+                    _("Unknown line."), field_errors={"quantities": [_("No line %(line_id)s.") % {"line_id": line_id}]}
+                )
             if not ZERO < quantity <= line.quantity:
                 raise ValidationFailed(
-                    "Quantities can only go down.",
-                    field_errors={"quantities": [f"{line.description}: between 0 and {line.quantity.normalize()}."]},
+                    _("Quantities can only go down."),
+                    field_errors={
+                        "quantities": [
+                            _("%(description)s: between 0 and %(quantity)s.")
+                            % {"description": line.description, "quantity": line.quantity.normalize()}
+                        ]
+                    },
                 )
             if quantity != line.quantity:
                 changes[f"line {line.pk} quantity"] = [str(line.quantity), str(quantity)]
@@ -278,7 +299,7 @@ def invoice_edit(
                 _set_line_amounts(line)
                 line.save(update_fields=["quantity", "net_amount", "tax_amount"])
         if not changes:
-            raise ValidationFailed("Nothing changed.", field_errors={"reason": ["Change something first."]})
+            raise ValidationFailed(_("Nothing changed."), field_errors={"reason": [_("Change something first.")]})
         _recompute_totals(invoice)
         InvoiceEdit.objects.create(
             invoice=invoice, user=user, reason=reason, changes=changes, created_at=timezone.now()
@@ -289,7 +310,7 @@ def invoice_edit(
 def invoice_query(*, invoice_id: int, user, question: str) -> Invoice:
     """Finance hands a draft back to sales with a question (e.g. the missing PO number)."""
     if not (question or "").strip():
-        raise ValidationFailed("Ask a question.", field_errors={"question": ["Write what sales should answer."]})
+        raise ValidationFailed(_("Ask a question."), field_errors={"question": [_("Write what sales should answer.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, S.DRAFT)
         invoice.status, invoice.question, invoice.answer = S.QUERIED, question.strip(), ""
@@ -300,7 +321,7 @@ def invoice_query(*, invoice_id: int, user, question: str) -> Invoice:
 def invoice_answer(*, invoice_id: int, user, answer: str, customer_po: str | None = None) -> Invoice:
     """Sales answers finance's question (and may give the PO number); the draft returns to review."""
     if not (answer or "").strip():
-        raise ValidationFailed("Give an answer.", field_errors={"answer": ["Write your answer."]})
+        raise ValidationFailed(_("Give an answer."), field_errors={"answer": [_("Write your answer.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, S.QUERIED)
         invoice.status, invoice.answer = S.DRAFT, answer.strip()
@@ -315,7 +336,7 @@ def invoice_answer(*, invoice_id: int, user, answer: str, customer_po: str | Non
 def invoice_cancel(*, invoice_id: int, user, reason: str) -> Invoice:
     """Withdraw a draft: its quantities can be invoiced again."""
     if not (reason or "").strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, *EDITABLE)
         for line in invoice.lines.select_related("order_line"):
@@ -337,7 +358,7 @@ def invoice_post(*, invoice_id: int, user) -> Invoice:
         failing = [check for check in invoice_checks(invoice) if not check.ok]
         if failing:
             raise GuardFailed(
-                "Fix the failing checks first.",
+                _("Fix the failing checks first."),
                 field_errors={"checks": [f"{c.label}: {c.detail}".rstrip(": ") for c in failing]},
             )
         year = timezone.localdate().year
@@ -389,11 +410,14 @@ def invoice_send(*, invoice_id: int) -> bool:
         if invoice.sent_at or not invoice.send_to:
             return False
         pdf = pdf_from_template("billing/invoice_document.html", invoice_document_context(invoice))
-        message = EmailMessage(
-            subject=f"{invoice.get_kind_display()} {invoice.number}",
-            body=f"Please find attached {invoice.get_kind_display().lower()} {invoice.number}.",
-            to=[invoice.send_to],
-        )
+        # The email speaks the invoice's language (the customer's, copied when drafted), like its PDF.
+        with translation.override(invoice.language or None):
+            kind, number = invoice.get_kind_display(), invoice.number
+            message = EmailMessage(
+                subject=_("%(kind)s %(number)s") % {"kind": kind, "number": number},
+                body=_("Please find attached %(kind)s %(number)s.") % {"kind": kind.lower(), "number": number},
+                to=[invoice.send_to],
+            )
         message.attach(f"{invoice.number}.pdf", pdf, "application/pdf")
         message.send()
         invoice.sent_at = timezone.now()
@@ -409,13 +433,13 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
     `lines` maps invoice line ids to {"quantity": q, optional "unit_price": p}: credit q units at
     p (default: the invoiced price), e.g. goods returned, or a price difference per unit."""
     if not (reason or "").strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why.")]})
     if not lines:
-        raise ValidationFailed("Nothing to credit.", field_errors={"lines": ["Choose at least one line."]})
+        raise ValidationFailed(_("Nothing to credit."), field_errors={"lines": [_("Choose at least one line.")]})
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id, S.POSTED)
         if invoice.kind != Invoice.Kind.INVOICE:
-            raise InvoiceStateError("Credit notes are corrected by new invoices, not by credit notes.")
+            raise InvoiceStateError(_("Credit notes are corrected by new invoices, not by credit notes."))
         original = {line.pk: line for line in invoice.lines.all()}
         credit = Invoice.objects.create(
             kind=Invoice.Kind.CREDIT_NOTE,
@@ -435,9 +459,12 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
             quantity, unit_price = spec["quantity"], spec.get("unit_price", line.unit_price if line else ZERO)
             if line is None or not ZERO < quantity <= line.quantity or not ZERO < unit_price <= line.unit_price:
                 raise ValidationFailed(
-                    "Credit at most what was invoiced.",
+                    _("Credit at most what was invoiced."),
                     field_errors={
-                        "lines": [f"Line {line_id}: quantity up to the invoiced one, price up to the invoiced one."]
+                        "lines": [
+                            _("Line %(line_id)s: quantity up to the invoiced one, price up to the invoiced one.")
+                            % {"line_id": line_id}
+                        ]
                     },
                 )
             credit_line = InvoiceLine(
@@ -456,8 +483,8 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
         _recompute_totals(credit)
         if credit.total > invoice.total - invoice.amount_credited:
             raise ValidationFailed(
-                "Credit notes would exceed the invoice.",
-                field_errors={"lines": ["Together the credit notes exceed the invoice total."]},
+                _("Credit notes would exceed the invoice."),
+                field_errors={"lines": [_("Together the credit notes exceed the invoice total.")]},
             )
         year = timezone.localdate().year
         credit.number = f"CN-{year}-{number_reserve(name=f'credit-note-{year}'):06d}"
@@ -494,7 +521,7 @@ def payment_record(
     unallocated credit. Invoices settled become paid; an order all of whose invoices are paid
     moves to paid."""
     if amount <= 0:
-        raise ValidationFailed("Amount must be positive.", field_errors={"amount": ["Must be greater than 0."]})
+        raise ValidationFailed(_("Amount must be positive."), field_errors={"amount": [_("Must be greater than 0.")]})
     with transaction.atomic():
         open_invoices = (
             Invoice.objects.select_for_update()
@@ -507,8 +534,8 @@ def payment_record(
             open_invoices = open_invoices.filter(pk__in=invoice_ids)
             if open_invoices.count() != len(set(invoice_ids)):
                 raise ValidationFailed(
-                    "Unknown or settled invoice.",
-                    field_errors={"invoices": ["Only open posted invoices of this customer in this currency."]},
+                    _("Unknown or settled invoice."),
+                    field_errors={"invoices": [_("Only open posted invoices of this customer in this currency.")]},
                 )
         payment = Payment.objects.create(
             customer=customer,
@@ -567,15 +594,21 @@ def invoices_send_reminders(*, today: date | None = None) -> int:
             .order_by("due_date")[:500]
         )
         for invoice in overdue:
-            EmailMessage(
-                subject=f"Reminder: invoice {invoice.number} is overdue",
-                body=(
-                    f"Invoice {invoice.number} of {invoice.issue_date} for {invoice.currency} "
-                    f"{invoice.balance} was due on {invoice.due_date}. Please pay at your earliest "
-                    "convenience."
-                ),
-                to=[invoice.send_to],
-            ).send()
+            with translation.override(invoice.language or None):
+                EmailMessage(
+                    subject=_("Reminder: invoice %(number)s is overdue") % {"number": invoice.number},
+                    body=_(
+                        "Invoice %(number)s of %(issue_date)s for %(balance)s was due on %(due_date)s. "
+                        "Please pay at your earliest convenience."
+                    )
+                    % {
+                        "number": invoice.number,
+                        "issue_date": date_format(invoice.issue_date, "SHORT_DATE_FORMAT"),
+                        "balance": money_format(invoice.balance, invoice.currency),
+                        "due_date": date_format(invoice.due_date, "SHORT_DATE_FORMAT"),
+                    },
+                    to=[invoice.send_to],
+                ).send()
             invoice.reminded_at = timezone.now()
             invoice.save(update_fields=["reminded_at"])
             sent += 1
@@ -618,9 +651,12 @@ def credit_notes_for_order_lines(
                 quantity -= take
         if quantity > 0:
             raise ValidationFailed(
-                "Not invoiced.",
+                _("Not invoiced."),
                 field_errors={
-                    "lines": [f"Order line {order_line_id}: {quantity.normalize()} not on a posted invoice."]
+                    "lines": [
+                        _("Order line %(order_line_id)s: %(quantity)s not on a posted invoice.")
+                        % {"order_line_id": order_line_id, "quantity": quantity.normalize()}
+                    ]
                 },
             )
     with transaction.atomic():

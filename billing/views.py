@@ -5,11 +5,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
 from orders.documents import pdf_from_template
 from orders.errors import DomainError
+from orders.money import money_format
 from orders.page_steps import form_errors_text, run_step
 from orders.reporting import reporting_view
 from orders.roles import Role, user_has_role
@@ -110,7 +112,7 @@ def invoice_post(request, invoice_id: int):
         invoice_id,
         None,
         lambda data: services.invoice_post(invoice_id=invoice_id, user=request.user),
-        "Invoice posted and sent to the customer.",
+        _("Invoice posted and sent to the customer."),
     )
 
 
@@ -130,7 +132,7 @@ def invoice_edit(request, invoice_id: int):
             customer_po=data["customer_po"],
             quantities=form.quantities(),
         ),
-        "Draft changed; the change and its reason are in its history.",
+        _("Draft changed; the change and its reason are in its history."),
     )
 
 
@@ -142,7 +144,7 @@ def invoice_query(request, invoice_id: int):
         invoice_id,
         QuestionForm(request.POST),
         lambda data: services.invoice_query(invoice_id=invoice_id, user=request.user, question=data["question"]),
-        "Returned to sales with your question.",
+        _("Returned to sales with your question."),
     )
 
 
@@ -156,7 +158,7 @@ def invoice_answer(request, invoice_id: int):
         lambda data: services.invoice_answer(
             invoice_id=invoice_id, user=request.user, answer=data["answer"], customer_po=data["customer_po"]
         ),
-        "Answered; the draft is back with finance.",
+        _("Answered; the draft is back with finance."),
     )
 
 
@@ -168,7 +170,7 @@ def invoice_cancel(request, invoice_id: int):
         invoice_id,
         ReasonForm(request.POST),
         lambda data: services.invoice_cancel(invoice_id=invoice_id, user=request.user, reason=data["reason"]),
-        "Draft cancelled; its quantities can be invoiced again.",
+        _("Draft cancelled; its quantities can be invoiced again."),
     )
 
 
@@ -184,7 +186,7 @@ def credit_note_issue(request, invoice_id: int):
         lambda data: services.credit_note_issue(
             invoice_id=invoice_id, user=request.user, reason=data["reason"], lines=form.credit_lines()
         ),
-        "Credit note issued.",
+        _("Credit note issued."),
     )
 
 
@@ -254,6 +256,13 @@ def payment_record(request):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        left = f"; {payment.unallocated} left unallocated" if payment.unallocated else ""
-        messages.success(request, f"Payment of {payment.currency} {payment.amount} recorded{left}.")
+        amount = money_format(payment.amount, payment.currency)
+        if payment.unallocated:
+            text = _("Payment of %(amount)s recorded; %(unallocated)s left unallocated.") % {
+                "amount": amount,
+                "unallocated": money_format(payment.unallocated, payment.currency, with_code=False),
+            }
+        else:
+            text = _("Payment of %(amount)s recorded.") % {"amount": amount}
+        messages.success(request, text)
     return redirect("billing:receivables")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class FulfillmentConfig(AppConfig):
@@ -30,9 +31,13 @@ class FulfillmentConfig(AppConfig):
             ),
         )
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}
-        navigation.register("Pick lists", "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40)
-        navigation.register("Stock", "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41)
-        navigation.register("Shipments", "fulfillment:shipment_list", roles=warehouse, order=42)
+        navigation.register(
+            gettext_lazy("Pick lists"), "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40
+        )
+        navigation.register(
+            gettext_lazy("Stock"), "fulfillment:stock_list", roles=warehouse | {Role.SALES_REP}, order=41
+        )
+        navigation.register(gettext_lazy("Shipments"), "fulfillment:shipment_list", roles=warehouse, order=42)
         panels.register(
             "in_stock",
             page="sell_now",

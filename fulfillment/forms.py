@@ -1,12 +1,14 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Product, Site
 
 
 class StockReceiveForm(forms.Form):
-    sku = forms.CharField(max_length=40, label="SKU")
+    sku = forms.CharField(max_length=40, label=gettext_lazy("SKU"))
     site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"))
     quantity = forms.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
     note = forms.CharField(max_length=300, required=False)
@@ -15,14 +17,14 @@ class StockReceiveForm(forms.Form):
         sku = self.cleaned_data["sku"].strip()
         product = Product.objects.filter(sku__iexact=sku, active=True).first()
         if product is None:
-            raise forms.ValidationError(f"No active product with SKU {sku}.")
+            raise forms.ValidationError(_("No active product with SKU %(sku)s.") % {"sku": sku})
         self.cleaned_data["product"] = product
         return sku
 
 
 class StockAdjustForm(StockReceiveForm):
-    quantity = forms.DecimalField(max_digits=12, decimal_places=3, label="Change (+/-)")
-    note = forms.CharField(max_length=300, label="Reason")
+    quantity = forms.DecimalField(max_digits=12, decimal_places=3, label=gettext_lazy("Change (+/-)"))
+    note = forms.CharField(max_length=300, label=gettext_lazy("Reason"))
 
 
 class ShipmentStartForm(forms.Form):
@@ -32,7 +34,9 @@ class ShipmentStartForm(forms.Form):
 
 class ShipmentPackForm(forms.Form):
     packages = forms.IntegerField(min_value=1, max_value=999, initial=1)
-    weight_kg = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), label="Weight (kg)")
+    weight_kg = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0"), label=gettext_lazy("Weight (kg)")
+    )
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +48,7 @@ class ShipmentPackForm(forms.Form):
                 min_value=Decimal("0"),
                 max_value=line.quantity_picked,
                 initial=line.quantity_packed,
-                label=f"{line.order_line.product.sku}",
+                label=line.order_line.product.sku,
             )
 
     def quantities(self) -> dict[int, Decimal]:
@@ -60,5 +64,7 @@ class ShipmentShipForm(forms.Form):
 
 class ShipmentDeliverForm(forms.Form):
     delivered_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), help_text="Leave empty for now."
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=gettext_lazy("Leave empty for now."),
     )

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy
 
 from orders.models import QUANTITY, Order, OrderLine, Product, Site
 
@@ -39,19 +40,19 @@ class StockMovement(models.Model):
     """The ledger: every change of a stock level is one row with its deltas."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "Receipt"
-        RESERVATION = "reservation", "Reservation"
-        RELEASE = "release", "Release"
-        PICK = "pick", "Pick"
-        SHIP = "ship", "Shipment"
-        RETURN = "return", "Return"
-        ADJUSTMENT = "adjustment", "Adjustment"
+        RECEIPT = "receipt", gettext_lazy("Receipt")
+        RESERVATION = "reservation", gettext_lazy("Reservation")
+        RELEASE = "release", gettext_lazy("Release")
+        PICK = "pick", gettext_lazy("Pick")
+        SHIP = "ship", gettext_lazy("Shipment")
+        RETURN = "return", gettext_lazy("Return")
+        ADJUSTMENT = "adjustment", gettext_lazy("Adjustment")
 
     stock = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     on_hand_delta = models.DecimalField(**QUANTITY, default=ZERO)
     reserved_delta = models.DecimalField(**QUANTITY, default=ZERO)
-    quantity = models.DecimalField(**QUANTITY, help_text="The quantity moved, always positive.")
+    quantity = models.DecimalField(**QUANTITY, help_text=gettext_lazy("The quantity moved, always positive."))
     order_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     shipment = models.ForeignKey("Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=300, blank=True)
@@ -104,11 +105,11 @@ class BackOrder(models.Model):
 
 class Shipment(models.Model):
     class Status(models.TextChoices):
-        PICKING = "picking", "Picking"  # the pick list is out on the floor
-        PACKED = "packed", "Packed"  # quantities confirmed, packages weighed
-        SHIPPED = "shipped", "Shipped"  # handed to the carrier
-        DELIVERED = "delivered", "Delivered"  # the customer received it
-        CANCELLED = "cancelled", "Cancelled"  # abandoned before shipping; nothing left the site
+        PICKING = "picking", gettext_lazy("Picking")  # the pick list is out on the floor
+        PACKED = "packed", gettext_lazy("Packed")  # quantities confirmed, packages weighed
+        SHIPPED = "shipped", gettext_lazy("Shipped")  # handed to the carrier
+        DELIVERED = "delivered", gettext_lazy("Delivered")  # the customer received it
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")  # abandoned before shipping; nothing left the site
 
     number = models.CharField(max_length=30, unique=True)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
@@ -121,7 +122,7 @@ class Shipment(models.Model):
     tracking_number = models.CharField(max_length=80, blank=True)
     ship_date = models.DateField(null=True, blank=True)
     ship_to_third_party = models.BooleanField(
-        default=False, help_text="Goods go to someone other than the customer (drop shipment)."
+        default=False, help_text=gettext_lazy("Goods go to someone other than the customer (drop shipment).")
     )
     ship_to_name = models.CharField(max_length=200, blank=True)
     ship_to_address = models.TextField(blank=True)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
 from orders.models import Order, OrderLine, Product, Site
@@ -67,7 +68,9 @@ def _move(
 def stock_receive(*, product: Product, site: Site, quantity: Decimal, user, note: str = "") -> StockLevel:
     """Goods arrive at a site. After commit, back orders for the product are tried again."""
     if quantity <= 0:
-        raise ValidationFailed("Quantity must be positive.", field_errors={"quantity": ["Must be greater than 0."]})
+        raise ValidationFailed(
+            _("Quantity must be positive."), field_errors={"quantity": [_("Must be greater than 0.")]}
+        )
     with transaction.atomic():
         stock = _locked_stock(product_id=product.pk, site_id=site.pk)
         _move(stock=stock, kind=Kind.RECEIPT, quantity=quantity, on_hand=quantity, note=note, user=user)
@@ -79,7 +82,9 @@ def stock_return(*, order_line: OrderLine, site: Site, quantity: Decimal, note: 
     """Returned goods that passed inspection go back on the shelf: a "return" movement tied to the
     order line they came from. After commit, back orders for the product are tried again."""
     if quantity <= 0:
-        raise ValidationFailed("Quantity must be positive.", field_errors={"quantity": ["Must be greater than 0."]})
+        raise ValidationFailed(
+            _("Quantity must be positive."), field_errors={"quantity": [_("Must be greater than 0.")]}
+        )
     with transaction.atomic():
         stock = _locked_stock(product_id=order_line.product_id, site_id=site.pk)
         _move(stock=stock, kind=Kind.RETURN, quantity=quantity, on_hand=quantity, order_line=order_line, note=note)
@@ -97,15 +102,19 @@ def _queue_backorder_retry(product_id: int) -> None:
 def stock_adjust(*, product: Product, site: Site, quantity_delta: Decimal, user, reason: str) -> StockLevel:
     """Correct what is on hand (a count, breakage) with a reason; never below what is reserved."""
     if not reason.strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why the stock changes."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why the stock changes.")]})
     if quantity_delta == 0:
-        raise ValidationFailed("Nothing to adjust.", field_errors={"quantity_delta": ["Must not be 0."]})
+        raise ValidationFailed(_("Nothing to adjust."), field_errors={"quantity_delta": [_("Must not be 0.")]})
     with transaction.atomic():
         stock = _locked_stock(product_id=product.pk, site_id=site.pk)
         if stock.on_hand + quantity_delta < stock.reserved:
             raise ValidationFailed(
-                "That would leave less on hand than is reserved.",
-                field_errors={"quantity_delta": [f"At most {stock.on_hand - stock.reserved} can be removed."]},
+                _("That would leave less on hand than is reserved."),
+                field_errors={
+                    "quantity_delta": [
+                        _("At most %(reserved)s can be removed.") % {"reserved": stock.on_hand - stock.reserved}
+                    ]
+                },
             )
         _move(
             stock=stock,
@@ -174,7 +183,7 @@ def _reserve_line(*, line: OrderLine, need: Decimal, preferred_site_id, sites) -
             order_line=line,
             note=f"Order {line.order.number} line {line.line_no}",
         )
-        reservation, _ = Reservation.objects.get_or_create(
+        reservation, _created = Reservation.objects.get_or_create(
             order_line=line, site_id=stock.site_id, defaults={"quantity": ZERO}
         )
         reservation.quantity += take
@@ -266,7 +275,8 @@ def _locked_shipment(shipment_id: int, *allowed) -> Shipment:
     shipment = Shipment.objects.select_for_update().select_related("order").get(pk=shipment_id)
     if shipment.status not in allowed:
         raise ShipmentStateError(
-            f"Shipment {shipment.number} is {shipment.get_status_display().lower()}: that step is not possible now."
+            _("Shipment %(number)s is %(lower)s: that step is not possible now.")
+            % {"number": shipment.number, "lower": shipment.get_status_display().lower()}
         )
     return shipment
 
@@ -278,7 +288,8 @@ def shipment_start(*, order_id: int, site_id: int, user) -> Shipment:
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status not in SHIPPABLE_STATUSES:
             raise ShipmentStateError(
-                f"Order {order.number} is {order.get_status_display().lower()}, not ready to ship."
+                _("Order %(number)s is %(lower)s, not ready to ship.")
+                % {"number": order.number, "lower": order.get_status_display().lower()}
             )
         in_open_shipments = {}
         for line in ShipmentLine.objects.filter(
@@ -296,8 +307,8 @@ def shipment_start(*, order_id: int, site_id: int, user) -> Shipment:
                 to_pick.append((reservation.order_line, quantity))
         if not to_pick:
             raise ValidationFailed(
-                "Nothing reserved at this site is left to pick for this order.",
-                field_errors={"site": ["Nothing to pick here."]},
+                _("Nothing reserved at this site is left to pick for this order."),
+                field_errors={"site": [_("Nothing to pick here.")]},
             )
         shipment = Shipment.objects.create(
             number=f"SH-{number_reserve(name='shipment'):07d}",
@@ -330,7 +341,7 @@ def shipment_pack(
     with transaction.atomic():
         shipment = _locked_shipment(shipment_id, Shipment.Status.PICKING)
         lines = {line.order_line_id: line for line in shipment.lines.select_for_update()}
-        errors = [f"Line {k} is not on this shipment." for k in quantities if k not in lines]
+        errors = [_("Line %(k)s is not on this shipment.") % {"k": k} for k in quantities if k not in lines]
         errors += [
             f"Line {lines[k].order_line_id}: at most {lines[k].quantity_picked}."
             for k, q in quantities.items()
@@ -341,9 +352,11 @@ def shipment_pack(
         for order_line_id, quantity in quantities.items():
             lines[order_line_id].quantity_packed = quantity
         if not any(line.quantity_packed > 0 for line in lines.values()):
-            raise ValidationFailed("Pack at least one item.", field_errors={"quantities": ["All quantities are 0."]})
+            raise ValidationFailed(
+                _("Pack at least one item."), field_errors={"quantities": [_("All quantities are 0.")]}
+            )
         if packages < 1:
-            raise ValidationFailed("At least one package.", field_errors={"packages": ["Must be at least 1."]})
+            raise ValidationFailed(_("At least one package."), field_errors={"packages": [_("Must be at least 1.")]})
         ShipmentLine.objects.bulk_update(lines.values(), ["quantity_packed"])
         shipment.packages, shipment.weight_kg = packages, weight_kg
         shipment.status, shipment.packed_at = Shipment.Status.PACKED, timezone.now()
@@ -407,13 +420,13 @@ def shipment_deliver(*, shipment_id: int, user, delivered_at=None) -> Shipment:
     delivered_at = delivered_at or timezone.now()
     if delivered_at > timezone.now() + timedelta(minutes=5):
         raise ValidationFailed(
-            "Delivery cannot be in the future.", field_errors={"delivered_at": ["Must not be in the future."]}
+            _("Delivery cannot be in the future."), field_errors={"delivered_at": [_("Must not be in the future.")]}
         )
     with transaction.atomic():
         shipment = _locked_shipment(shipment_id, Shipment.Status.SHIPPED)
         if shipment.shipped_at and delivered_at < shipment.shipped_at - timedelta(days=1):
             raise ValidationFailed(
-                "Delivered before it shipped?", field_errors={"delivered_at": ["Must be after the ship date."]}
+                _("Delivered before it shipped?"), field_errors={"delivered_at": [_("Must be after the ship date.")]}
             )
         shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, delivered_at
         shipment.save(update_fields=["status", "delivered_at"])

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -74,7 +75,9 @@ def stock_receive(request):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"Received {data['quantity'].normalize()} × {data['product'].sku} at {data['site'].name}."
+            request,
+            _("Received %(quantity)s × %(sku)s at %(name)s.")
+            % {"quantity": data["quantity"].normalize(), "sku": data["product"].sku, "name": data["site"].name},
         )
     return redirect("fulfillment:stock_list")
 
@@ -99,7 +102,9 @@ def stock_adjust(request):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"Adjusted {data['product'].sku} at {data['site'].name} by {data['quantity'].normalize()}."
+            request,
+            _("Adjusted %(sku)s at %(name)s by %(quantity)s.")
+            % {"sku": data["product"].sku, "name": data["site"].name, "quantity": data["quantity"].normalize()},
         )
     return redirect("fulfillment:stock_list")
 
@@ -131,7 +136,9 @@ def shipment_start(request):
     except (DomainError, Site.DoesNotExist) as error:
         messages.error(request, getattr(error, "message", "No such order or site."))
         return redirect("fulfillment:pick_list")
-    messages.success(request, f"Shipment {shipment.number} started: pick the goods, then pack.")
+    messages.success(
+        request, _("Shipment %(number)s started: pick the goods, then pack.") % {"number": shipment.number}
+    )
     return redirect("fulfillment:shipment_detail", shipment_id=shipment.pk)
 
 
@@ -205,7 +212,7 @@ def shipment_pack(request, shipment_id: int):
             weight_kg=data["weight_kg"],
             user=request.user,
         ),
-        f"Shipment {shipment.number} packed.",
+        _("Shipment %(number)s packed.") % {"number": shipment.number},
     )
 
 
@@ -218,7 +225,7 @@ def shipment_ship(request, shipment_id: int):
         shipment_id,
         ShipmentShipForm(request.POST),
         lambda data: services.shipment_ship(shipment_id=shipment_id, user=request.user, **data),
-        f"Shipment {shipment.number} shipped; finance is told to invoice.",
+        _("Shipment %(number)s shipped; finance is told to invoice.") % {"number": shipment.number},
     )
 
 
@@ -233,7 +240,7 @@ def shipment_deliver(request, shipment_id: int):
         lambda data: services.shipment_deliver(
             shipment_id=shipment_id, user=request.user, delivered_at=data["delivered_at"]
         ),
-        f"Shipment {shipment.number} delivered.",
+        _("Shipment %(number)s delivered.") % {"number": shipment.number},
     )
 
 
@@ -246,7 +253,7 @@ def shipment_cancel(request, shipment_id: int):
         shipment_id,
         None,
         lambda data: services.shipment_cancel(shipment_id=shipment_id, user=request.user),
-        f"Shipment {shipment.number} cancelled; the goods stay reserved.",
+        _("Shipment %(number)s cancelled; the goods stay reserved.") % {"number": shipment.number},
     )
 
 
@@ -258,6 +265,7 @@ def _packing_slip_context(shipment):
             quantity=line.quantity_packed,
             unit_price=order_line.unit_price,
             discount_percent=order_line.discount_percent,
+            currency=shipment.order.currency,
         )
     customer = shipment.order.customer
     return {

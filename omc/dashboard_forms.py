@@ -4,40 +4,49 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Customer, Product, Site
 
 from . import kpis
 
-PERIOD_CHOICES = [("30", "Last 30 days"), ("90", "Last 90 days"), ("180", "Last 180 days"), ("365", "Last 365 days")]
+PERIOD_CHOICES = [
+    ("30", gettext_lazy("Last 30 days")),
+    ("90", gettext_lazy("Last 90 days")),
+    ("180", gettext_lazy("Last 180 days")),
+    ("365", gettext_lazy("Last 365 days")),
+]
 
 
 class KpiFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, initial=kpis.DEFAULT_PERIOD)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), required=False, empty_label="All sites")
-    tier = forms.ChoiceField(choices=[("", "All tiers"), *Customer.Tier.choices], required=False)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.order_by("code"), required=False, empty_label=gettext_lazy("All sites")
+    )
+    tier = forms.ChoiceField(choices=[("", gettext_lazy("All tiers")), *Customer.Tier.choices], required=False)
     sales_rep = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(customers__isnull=False).distinct().order_by("username"),
         required=False,
-        empty_label="All sales reps",
+        empty_label=gettext_lazy("All sales reps"),
     )
     family = forms.ChoiceField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         families = Product.objects.exclude(family="").order_by("family").values_list("family", flat=True).distinct()
-        self.fields["family"].choices = [("", "All product families"), *((f, f) for f in families)]
+        self.fields["family"].choices = [("", _("All product families")), *((f, f) for f in families)]
         self.fields["sales_rep"].label_from_instance = lambda u: u.get_full_name() or u.username
 
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if bool(start) != bool(end):
-            raise forms.ValidationError("Give both a start and an end date, or neither.")
+            raise forms.ValidationError(_("Give both a start and an end date, or neither."))
         if start and end and start > end:
-            raise forms.ValidationError("The start date must not be after the end date.")
+            raise forms.ValidationError(_("The start date must not be after the end date."))
         return data
 
     def filters(self) -> kpis.Filters:

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from orders.access import role_required
@@ -72,7 +73,7 @@ def _dashboard_context(form, f: kpis.Filters) -> dict:
 def drilldown(request, key):
     kpi = kpis.KPI_BY_KEY.get(key)
     if kpi is None or kpi.orders is None:
-        raise Http404("No orders stand behind this KPI.")
+        raise Http404(_("No orders stand behind this KPI."))
     form, f = _filters(request)
     page = Paginator(kpis.kpi_orders(key, f), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode(f.query())
@@ -94,6 +95,6 @@ def targets(request):
     form = KpiTargetsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         changed = kpis.kpi_targets_save(values=form.cleaned_data, user=request.user)
-        messages.success(request, f"Targets saved ({changed} changed).")
+        messages.success(request, _("Targets saved (%(changed)s changed).") % {"changed": changed})
         return redirect("dashboard:targets")
     return render(request, "omc/targets.html", {"form": form, "current": current})

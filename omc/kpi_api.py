@@ -1,5 +1,6 @@
 """KPI API under /api/kpis/ (executives only): thin views over omc.kpis."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -38,8 +39,12 @@ class ExecutiveView(APIView):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("period", OpenApiTypes.STR, enum=list(kpis.PERIOD_DAYS), description="Last N days (default 90)."),
-    OpenApiParameter("start", OpenApiTypes.DATE, description="With end: an explicit period of whole days."),
+    OpenApiParameter(
+        "period", OpenApiTypes.STR, enum=list(kpis.PERIOD_DAYS), description=gettext_lazy("Last N days (default 90).")
+    ),
+    OpenApiParameter(
+        "start", OpenApiTypes.DATE, description=gettext_lazy("With end: an explicit period of whole days.")
+    ),
     OpenApiParameter("end", OpenApiTypes.DATE),
     OpenApiParameter("site", OpenApiTypes.INT),
     OpenApiParameter("tier", OpenApiTypes.STR),

@@ -41,7 +41,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import Invoice
 from fulfillment.models import Shipment
@@ -117,7 +119,9 @@ class Filters:
         return bool(self.site_id or self.tier or self.sales_rep_id or self.family)
 
     def cache_key(self, name: str) -> str:
+        # The figures carry translated words (details, labels): one entry per language.
         parts = [self.start, self.end, self.today, self.site_id, self.tier, self.sales_rep_id, self.family]
+        parts.append(translation.get_language())
         digest = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
         return f"omc:kpis:v1:{name}:{digest}"
 
@@ -294,7 +298,8 @@ def fill_rate(f: Filters) -> Figure:
     )
     return Figure(
         value=_rate(totals["total"] - totals["missed"], totals["total"]),
-        detail=f"{totals['total'] - totals['missed']} of {totals['total']} orders complete on time",
+        detail=_("%(missed)s of %(total)s orders complete on time")
+        % {"missed": totals["total"] - totals["missed"], "total": totals["total"]},
         trend=_fill_trend(f, rows, lambda r: _rate(r["total"] - r["missed"], r["total"])),
     )
 
@@ -328,7 +333,8 @@ def on_time_delivery(f: Filters) -> Figure:
     )
     return Figure(
         value=_rate(totals["on_time"], totals["total"]),
-        detail=f"{totals['on_time']} of {totals['total']} deliveries by the promised date",
+        detail=_("%(on_time)s of %(total)s deliveries by the promised date")
+        % {"on_time": totals["on_time"], "total": totals["total"]},
         trend=_fill_trend(f, rows, lambda r: _rate(r["on_time"], r["total"])),
     )
 
@@ -368,7 +374,8 @@ def billing_accuracy(f: Filters) -> Figure:
     accurate = totals["total"] - totals["corrected"]
     return Figure(
         value=_rate(accurate, totals["total"]),
-        detail=f"{accurate} of {totals['total']} invoices never corrected",
+        detail=_("%(accurate)s of %(total)s invoices never corrected")
+        % {"accurate": accurate, "total": totals["total"]},
         trend=_fill_trend(f, rows, lambda r: _rate(r["total"] - r["corrected"], r["total"])),
     )
 
@@ -402,7 +409,7 @@ def _cycle(f: Filters, column: str, what: str) -> Figure:
     )
     return Figure(
         value=_days(totals["avg"]),
-        detail=f"average over {totals['n']} orders {what} in the period",
+        detail=_("average over %(n)s orders %(what)s in the period") % {"n": totals["n"], "what": what},
         trend=_fill_trend(f, rows, lambda r: _days(r["avg"])),
     )
 
@@ -476,7 +483,8 @@ def dso(f: Filters) -> Figure:
     last = len(days) - 1
     return Figure(
         value=_dso_value(row[f"open_{last}"], row[f"sales_{last}"]),
-        detail=f"open receivables on {f.end:%Y-%m-%d} ÷ sales of the {DSO_WINDOW_DAYS} days before × {DSO_WINDOW_DAYS}",
+        detail=_("open receivables on %(end)s ÷ sales of the %(DSO_WINDOW_DAYS)s days before × %(DSO_WINDOW_DAYS)s")
+        % {"end": format(f.end, "%Y-%m-%d"), "DSO_WINDOW_DAYS": DSO_WINDOW_DAYS},
         trend=[(month, _dso_value(row[f"open_{n}"], row[f"sales_{n}"])) for n, month in enumerate(months)],
     )
 
@@ -508,7 +516,8 @@ def return_rate(f: Filters) -> Figure:
     )
     return Figure(
         value=_rate(totals["returned"] or ZERO, totals["shipped"]),
-        detail=f"{_plain(totals['returned'])} of {_plain(totals['shipped'])} units shipped came back",
+        detail=_("%(returned)s of %(shipped)s units shipped came back")
+        % {"returned": _plain(totals["returned"]), "shipped": _plain(totals["shipped"])},
         trend=_fill_trend(f, rows, lambda r: _rate(r["returned"] or ZERO, r["shipped"])),
     )
 
@@ -578,7 +587,7 @@ def margin_per_order(f: Filters) -> Figure:
     )
     avg = totals["avg"]
     percent = _rate(totals["margin"], totals["revenue"]) if totals["revenue"] else None
-    detail = f"average over {totals['n']} orders entered"
+    detail = _("average over %(n)s orders entered") % {"n": totals["n"]}
     if percent is not None:
         detail += f"; {percent}% of revenue"
     return Figure(
@@ -647,120 +656,142 @@ H, L = KpiTarget.Direction.HIGHER, KpiTarget.Direction.LOWER
 KPIS: list[Kpi] = [
     Kpi(
         "fill_rate",
-        "Order fill rate",
+        gettext_lazy("Order fill rate"),
         "%",
         H,
-        "Share of committed orders whose promised date fell in the period (and has passed) that "
-        "shipped complete — every line's full quantity — with no shipment leaving after the promised date.",
-        "No orders were promised in this period.",
+        gettext_lazy(
+            "Share of committed orders whose promised date fell in the period (and has passed) that "
+            "shipped complete — every line's full quantity — with no shipment leaving after the promised date."
+        ),
+        gettext_lazy("No orders were promised in this period."),
         fill_rate,
         fill_rate_orders,
     ),
     Kpi(
         "on_time_delivery",
-        "On-time delivery",
+        gettext_lazy("On-time delivery"),
         "%",
         H,
-        "Share of shipments delivered in the period whose delivery date is on or before the order's promised date.",
-        "No deliveries in this period.",
+        gettext_lazy(
+            "Share of shipments delivered in the period whose delivery date is on or before the order's promised date."
+        ),
+        gettext_lazy("No deliveries in this period."),
         on_time_delivery,
         on_time_delivery_orders,
     ),
     Kpi(
         "billing_accuracy",
-        "Billing accuracy",
+        gettext_lazy("Billing accuracy"),
         "%",
         H,
-        "Share of invoices posted (issued) in the period never corrected by a posted credit note "
-        "nor disputed by a claim.",
-        "No invoices were issued in this period.",
+        gettext_lazy(
+            "Share of invoices posted (issued) in the period never corrected by a posted credit note "
+            "nor disputed by a claim."
+        ),
+        gettext_lazy("No invoices were issued in this period."),
         billing_accuracy,
         billing_accuracy_orders,
     ),
     Kpi(
         "cycle_to_delivery",
-        "Cycle time: entry → delivery",
+        gettext_lazy("Cycle time: entry → delivery"),
         "days",
         L,
-        "Average days from the order's entry (first submitted; its creation if it was never a draft) "
-        "to the moment it was recorded delivered, over orders delivered in the period.",
-        "No orders were delivered in this period.",
+        gettext_lazy(
+            "Average days from the order's entry (first submitted; its creation if it was never a draft) "
+            "to the moment it was recorded delivered, over orders delivered in the period."
+        ),
+        gettext_lazy("No orders were delivered in this period."),
         cycle_to_delivery,
         cycle_to_delivery_orders,
     ),
     Kpi(
         "cycle_to_cash",
-        "Cycle time: entry → cash",
+        gettext_lazy("Cycle time: entry → cash"),
         "days",
         L,
-        "Average days from the order's entry to the moment every invoice of it was paid, "
-        "over orders paid in the period.",
-        "No orders were paid in this period.",
+        gettext_lazy(
+            "Average days from the order's entry to the moment every invoice of it was paid, "
+            "over orders paid in the period."
+        ),
+        gettext_lazy("No orders were paid in this period."),
         cycle_to_cash,
         cycle_to_cash_orders,
     ),
     Kpi(
         "dso",
-        "DSO",
+        gettext_lazy("DSO"),
         "days",
         L,
-        "Days sales outstanding at the end of the period: receivables open that day (posted invoices "
-        "not yet fully paid, less credit notes) ÷ invoiced sales of the 90 days before × 90.",
-        "No invoices in the 90 days before the period's end.",
+        gettext_lazy(
+            "Days sales outstanding at the end of the period: receivables open that day (posted invoices "
+            "not yet fully paid, less credit notes) ÷ invoiced sales of the 90 days before × 90."
+        ),
+        gettext_lazy("No invoices in the 90 days before the period's end."),
         dso,
         dso_orders,
     ),
     Kpi(
         "return_rate",
-        "Return rate",
+        gettext_lazy("Return rate"),
         "%",
         L,
-        "Units returned ÷ units shipped, over order lines of orders whose first shipment left in the period.",
-        "No shipments in this period.",
+        gettext_lazy(
+            "Units returned ÷ units shipped, over order lines of orders whose first shipment left in the period."
+        ),
+        gettext_lazy("No shipments in this period."),
         return_rate,
         return_rate_orders,
     ),
     Kpi(
         "forecast_sales",
-        "Forecast accuracy: sales",
+        gettext_lazy("Forecast accuracy: sales"),
         "%",
         H,
-        "100 % − WAPE (Σ|forecast − ordered| ÷ Σ ordered) of the sales forecasts over the 12 complete "
-        "months before the period's end month. Company-wide.",
-        "No sales forecasts for the last 12 complete months.",
+        gettext_lazy(
+            "100 % − WAPE (Σ|forecast − ordered| ÷ Σ ordered) of the sales forecasts over the 12 complete "
+            "months before the period's end month. Company-wide."
+        ),
+        gettext_lazy("No sales forecasts for the last 12 complete months."),
         forecast_sales,
         link="planning:accuracy",
     ),
     Kpi(
         "forecast_production",
-        "Forecast accuracy: production",
+        gettext_lazy("Forecast accuracy: production"),
         "%",
         H,
-        "100 % − WAPE of the production forecasts over the 12 complete months before the period's end month. "
-        "Company-wide.",
-        "No production forecasts for the last 12 complete months.",
+        gettext_lazy(
+            "100 % − WAPE of the production forecasts over the 12 complete months before the period's end month. "
+            "Company-wide."
+        ),
+        gettext_lazy("No production forecasts for the last 12 complete months."),
         forecast_production,
         link="planning:accuracy",
     ),
     Kpi(
         "margin_per_order",
-        "Margin per order",
+        gettext_lazy("Margin per order"),
         "money",
         H,
-        "Average estimated margin (revenue − cost to serve, from the order's cost estimate) of the committed "
-        "orders entered in the period; currencies added at face value.",
-        "No costed orders were entered in this period.",
+        gettext_lazy(
+            "Average estimated margin (revenue − cost to serve, from the order's cost estimate) of the committed "
+            "orders entered in the period; currencies added at face value."
+        ),
+        gettext_lazy("No costed orders were entered in this period."),
         margin_per_order,
         margin_per_order_orders,
     ),
     Kpi(
         "past_due_now",
-        "Orders past due in a hand-off",
+        gettext_lazy("Orders past due in a hand-off"),
         "count",
         L,
-        "Orders with an open hand-off past its due time right now (the step's service level is used up). "
-        "The trend counts orders whose hand-off missed its due time in each month.",
-        "",
+        gettext_lazy(
+            "Orders with an open hand-off past its due time right now (the step's service level is used up). "
+            "The trend counts orders whose hand-off missed its due time in each month."
+        ),
+        gettext_lazy(""),
         past_due_now,
         past_due_now_orders,
     ),

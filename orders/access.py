@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from .roles import ALL_ROLES, user_has_role
 
@@ -14,7 +15,7 @@ def role_required(roles=ALL_ROLES):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not user_has_role(request.user, roles):
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise PermissionDenied(_("Your role does not give access to this page."))
             return view(request, *args, **kwargs)
 
         return wrapper

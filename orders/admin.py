@@ -13,6 +13,7 @@ from .models import (
     RoutingStep,
     Site,
     StepServiceLevel,
+    UserPreference,
     WorkCenter,
 )
 
@@ -20,7 +21,7 @@ from .models import (
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "tier", "credit_limit", "currency", "active"]
-    list_filter = ["tier", "currency", "active"]
+    list_filter = ["tier", "currency", "document_language", "active"]
     search_fields = ["code", "name"]
     raw_id_fields = ["sales_rep"]
 
@@ -91,3 +92,6 @@ admin.site.register(
     list_display=["topic", "order", "created_at", "dispatched_at", "processed_at"],
     raw_id_fields=["order"],
 )
+
+# A user's page language (normally set with the switcher; docs/i18n.md).
+admin.site.register(UserPreference, list_display=["user", "language"], raw_id_fields=["user"])

@@ -3,6 +3,7 @@
 import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -140,9 +141,9 @@ class OrderActionView(APIView):
         request=OrderActionSerializer,
         responses={
             200: OrderDetailSerializer,
-            400: OpenApiResponse(description="A guard failed: field errors say what to fix."),
-            403: OpenApiResponse(description="Your role may not make this move."),
-            409: OpenApiResponse(description="Not allowed from the current status; lists allowed_actions."),
+            400: OpenApiResponse(description=_("A guard failed: field errors say what to fix.")),
+            403: OpenApiResponse(description=_("Your role may not make this move.")),
+            409: OpenApiResponse(description=_("Not allowed from the current status; lists allowed_actions.")),
         },
     )
     def post(self, request, pk, action):

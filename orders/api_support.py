@@ -1,5 +1,6 @@
 """Shared API plumbing: pagination, role permissions and the domain-error handler."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -20,7 +21,7 @@ class Pagination(PageNumberPagination):
 class RolePermission(BasePermission):
     """Reads need any OMC role (`read_roles`), writes need one of the view's `write_roles`."""
 
-    message = "Your role does not allow this."
+    message = gettext_lazy("Your role does not allow this.")
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:

@@ -6,4 +6,10 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders (the shared spine)"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import handlers  # noqa: F401  registers the hub's own outbox handlers
+        from .languages import on_login
+
+        # The user's stored language becomes their session's at login (docs/i18n.md).
+        user_logged_in.connect(on_login, dispatch_uid="orders.languages.on_login")

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from . import navigation as nav_registry
 from . import selectors
@@ -11,12 +12,14 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     roles = user_roles(user)
-    items = [(item.label, reverse(item.url_name)) for item in nav_registry.items_for(roles)]
+    # Labels are registered lazily translated (gettext_lazy): str() gives the active language's.
+    items = [(str(item.label), reverse(item.url_name)) for item in nav_registry.items_for(roles)]
     if user.is_staff:
-        items.append(("Admin", reverse("admin:index")))
+        items.append((gettext("Admin"), reverse("admin:index")))
     return {
         "nav_items": items,
-        "nav_roles": sorted(role.label for role in roles),
-        "nav_departments": sorted(dept.label for dept in user_departments(user)),
+        "nav_roles": sorted(str(role.label) for role in roles),
+        "nav_departments": sorted(str(dept.label) for dept in user_departments(user)),
+        "nav_alerts_url": reverse("orders:alert_list"),
         "nav_alert_count": selectors.alerts_open_count(user=user) if roles else 0,
     }

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import providers, selectors
 from .models import Customer, Order, OrderLine, PriorityWeights
@@ -91,11 +92,19 @@ class CreditStatus:
         found = []
         if self.exposure > self.limit:
             found.append(
-                f"Credit limit {self.limit} exceeded: open orders {self.open_orders} + unpaid invoices "
-                f"{self.unpaid} = {self.exposure}."
+                _(
+                    "Credit limit %(limit)s exceeded: open orders %(open_orders)s + unpaid invoices "
+                    "%(unpaid)s = %(exposure)s."
+                )
+                % {
+                    "limit": self.limit,
+                    "open_orders": self.open_orders,
+                    "unpaid": self.unpaid,
+                    "exposure": self.exposure,
+                }
             )
         if self.overdue > 0:
-            found.append(f"Overdue invoices: {self.overdue}.")
+            found.append(_("Overdue invoices: %(overdue)s.") % {"overdue": self.overdue})
         return found
 
 
@@ -128,7 +137,10 @@ def order_duplicates(*, order: Order) -> list[str]:
     warnings = []
     if order.customer_po.strip():
         for other in live.filter(customer_po__iexact=order.customer_po.strip()).order_by("-created_at")[:3]:
-            warnings.append(f"Order {other.number} already has customer PO {other.customer_po}.")
+            warnings.append(
+                _("Order %(number)s already has customer PO %(po)s.")
+                % {"number": other.number, "po": other.customer_po}
+            )
     mine = sorted((line.product_id, line.quantity_ordered) for line in order.lines.all())
     if mine:
         since = timezone.now() - timedelta(hours=settings.OMC_DUPLICATE_WINDOW_HOURS)
@@ -136,7 +148,10 @@ def order_duplicates(*, order: Order) -> list[str]:
         for other in recent.prefetch_related("lines").order_by("-created_at")[:20]:
             theirs = sorted((line.product_id, line.quantity_ordered) for line in other.lines.all())
             if theirs == mine:
-                warnings.append(f"Order {other.number} of {other.created_at:%Y-%m-%d %H:%M} has the same lines.")
+                warnings.append(
+                    _("Order %(number)s of %(created)s has the same lines.")
+                    % {"number": other.number, "created": f"{other.created_at:%Y-%m-%d %H:%M}"}
+                )
     return warnings
 
 
@@ -144,7 +159,7 @@ def order_duplicates(*, order: Order) -> list[str]:
 
 
 def priority_weights() -> PriorityWeights:
-    weights, _ = PriorityWeights.objects.get_or_create(pk=1)
+    weights, _created = PriorityWeights.objects.get_or_create(pk=1)
     return weights
 
 
@@ -180,13 +195,16 @@ def order_score(*, order: Order, weights: PriorityWeights) -> tuple[Decimal, dic
 
 def _strategic_fit(order: Order, families: list[str]) -> tuple[Decimal, str]:
     lines = list(order.lines.select_related("product"))
-    total = order_net_total(lines) or ZERO
+    total = order_net_total(lines, order.currency) or ZERO
     if not families or not total:
         return ZERO, "no strategic families set" if not families else "no order value"
     strategic = sum(
         (
             line_net_amount(
-                quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+                quantity=line.quantity_ordered,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                currency=order.currency,
             )
             for line in lines
             if line.product.family in families and line.unit_price is not None
@@ -255,6 +273,9 @@ def lines_for_entry(order: Order) -> list[OrderLine]:
     lines = list(order.lines.select_related("product").order_by("line_no"))
     for line in lines:
         line.net_amount = line_net_amount(
-            quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+            quantity=line.quantity_ordered,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
     return lines

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import entry, panels, services
@@ -34,7 +35,7 @@ def order_new(request):
     if request.method == "POST":
         customer = Customer.objects.filter(pk=request.POST.get("customer") or 0, active=True).first()
         if customer is None:
-            messages.error(request, "Choose an active customer from the list.")
+            messages.error(request, _("Choose an active customer from the list."))
             return redirect("orders:order_new")
         order = services.order_create(customer=customer, lines=[], created_by=request.user)
         return redirect("orders:order_edit", order_id=order.pk)
@@ -119,11 +120,14 @@ def _decimal(value, *, field, low=Decimal("0"), high=MAX_QUANTITY, allow_zero=Fa
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{field}: enter a number.") from None
+        raise ValueError(_("%(field)s: enter a number.") % {"field": field}) from None
     if not number.is_finite() or number < low or number > high or (number == 0 and not allow_zero):
-        raise ValueError(f"{field}: must be {'at least' if allow_zero else 'more than'} {low} and at most {high}.")
+        raise ValueError(
+            _("%(field)s: must be %(than)s %(low)s and at most %(high)s.")
+            % {"field": field, "than": "at least" if allow_zero else "more than", "low": low, "high": high}
+        )
     if number.as_tuple().exponent < -3:
-        raise ValueError(f"{field}: at most 3 decimals.")
+        raise ValueError(_("%(field)s: at most 3 decimals.") % {"field": field})
     return number
 
 
@@ -135,7 +139,9 @@ def order_line_add(request, order_id: int):
     product = Product.objects.filter(sku__iexact=sku).first() if sku else None
     try:
         if product is None:
-            raise ValueError(f"No product with SKU '{sku}'." if sku else "Type a SKU or a product name.")
+            raise ValueError(
+                _("No product with SKU '%(sku)s'.") % {"sku": sku} if sku else _("Type a SKU or a product name.")
+            )
         quantity = _decimal(request.POST.get("quantity") or "1", field="Quantity")
         services.order_line_add(order_id=order_id, product=product, quantity=quantity)
     except ValueError as error:
@@ -188,7 +194,7 @@ def order_header_save(request, order_id: int):
     requested = parse_date(raw_date) if raw_date else None
     po = (request.POST.get("customer_po") or "")[:60]
     if raw_date and requested is None:
-        return _lines_response(request, order_id, "Requested date: use the date picker (YYYY-MM-DD).")
+        return _lines_response(request, order_id, _("Requested date: use the date picker (YYYY-MM-DD)."))
     try:
         services.order_header_update(order_id=order_id, customer_po=po, requested_date=requested)
     except DomainError as error:
@@ -220,7 +226,7 @@ def review_queue(request):
 def review_bulk_accept(request):
     ids = [int(value) for value in request.POST.getlist("order") if value.isdigit()][:100]
     if not ids:
-        messages.error(request, "Tick the orders to accept.")
+        messages.error(request, _("Tick the orders to accept."))
         return redirect("orders:review_queue")
     accepted, refused = [], []
     for order_id in ids:
@@ -231,9 +237,9 @@ def review_bulk_accept(request):
                 ).number
             )
         except (DomainError, Order.DoesNotExist) as error:
-            refused.append(getattr(error, "message", f"Order {order_id} not found."))
+            refused.append(getattr(error, "message", _("Order %(order_id)s not found.") % {"order_id": order_id}))
     if accepted:
-        messages.success(request, f"Accepted {', '.join(accepted)}.")
+        messages.success(request, _("Accepted %(accepted)s.") % {"accepted": ", ".join(accepted)})
     for problem in refused:
         messages.error(request, problem)
     return redirect("orders:review_queue")
@@ -257,14 +263,14 @@ def priority_settings(request):
             except ValueError as error:
                 errors.append(str(error))
         if not errors and not any(values.values()):
-            errors.append("At least one weight must be above 0.")
+            errors.append(_("At least one weight must be above 0."))
         if errors:
             for error in errors:
                 messages.error(request, error)
         else:
             chosen = [f for f in request.POST.getlist("strategic_families") if f in families]
             entry.priority_weights_set(user=request.user, strategic_families=chosen, **values)
-            messages.success(request, "Weights saved; the review queue is re-scored.")
+            messages.success(request, _("Weights saved; the review queue is re-scored."))
             return redirect("orders:priority_settings")
     return render(
         request, "orders/priority_settings.html", {"weights": weights, "factors": entry.FACTORS, "families": families}

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from .roles import Department
 from .states import OrderStatus
@@ -8,15 +9,20 @@ class OrderFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Order, PO or customer"}),
+        label=gettext_lazy("Search"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Order, PO or customer")}),
     )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *OrderStatus.choices])
+    status = forms.ChoiceField(required=False, choices=[("", gettext_lazy("Any status")), *OrderStatus.choices])
     owner_department = forms.ChoiceField(
-        required=False, label="Owner", choices=[("", "Any department"), *Department.choices]
+        required=False, label=gettext_lazy("Owner"), choices=[("", gettext_lazy("Any department")), *Department.choices]
     )
     overdue = forms.ChoiceField(
-        required=False, choices=[("", "Overdue or not"), ("yes", "Overdue only"), ("no", "Not overdue")]
+        required=False,
+        choices=[
+            ("", gettext_lazy("Overdue or not")),
+            ("yes", gettext_lazy("Overdue only")),
+            ("no", gettext_lazy("Not overdue")),
+        ],
     )
 
 

@@ -5,31 +5,33 @@ move may go ahead). They read only the order's own quantities, so the hub never
 needs to import the step apps that maintain them.
 """
 
+from django.utils.translation import gettext as _
+
 
 def lines_priced(order, lines) -> dict:
     if not lines:
-        return {"lines": ["The order has no lines."]}
+        return {"lines": [_("The order has no lines.")]}
     unpriced = [line.line_no for line in lines if line.unit_price is None]
     if unpriced:
-        return {"lines": [f"Lines without an agreed price: {', '.join(map(str, unpriced))}."]}
+        return {"lines": [_("Lines without an agreed price: %(lines)s.") % {"lines": ", ".join(map(str, unpriced))}]}
     return {}
 
 
 def something_shipped(order, lines) -> dict:
     if not any(line.quantity_shipped > 0 for line in lines):
-        return {"lines": ["Nothing has been shipped yet: record the shipped quantities first."]}
+        return {"lines": [_("Nothing has been shipped yet: record the shipped quantities first.")]}
     return {}
 
 
 def invoiceable(order, lines) -> dict:
     if not any(line.quantity_shipped > 0 for line in lines):
-        return {"lines": ["Nothing has been shipped, so nothing can be invoiced."]}
+        return {"lines": [_("Nothing has been shipped, so nothing can be invoiced.")]}
     return {}
 
 
 def nothing_shipped(order, lines) -> dict:
     if any(line.quantity_shipped > 0 for line in lines):
-        return {"status": ["Goods have already left for this order: it can no longer be cancelled."]}
+        return {"status": [_("Goods have already left for this order: it can no longer be cancelled.")]}
     return {}
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy
 
 from .roles import Department, Role
 from .states import OrderStatus, Step
@@ -14,25 +15,25 @@ ZERO = Decimal("0")
 
 
 class Currency(models.TextChoices):
-    EUR = "EUR", "Euro"
-    USD = "USD", "US dollar"
-    GBP = "GBP", "Pound sterling"
-    VND = "VND", "Vietnamese dong"
-    IDR = "IDR", "Indonesian rupiah"
-    THB = "THB", "Thai baht"
-    TWD = "TWD", "New Taiwan dollar"
+    EUR = "EUR", gettext_lazy("Euro")
+    USD = "USD", gettext_lazy("US dollar")
+    GBP = "GBP", gettext_lazy("Pound sterling")
+    VND = "VND", gettext_lazy("Vietnamese dong")
+    IDR = "IDR", gettext_lazy("Indonesian rupiah")
+    THB = "THB", gettext_lazy("Thai baht")
+    TWD = "TWD", gettext_lazy("New Taiwan dollar")
 
 
 class Customer(models.Model):
     class Tier(models.TextChoices):
-        STRATEGIC = "strategic", "Strategic"
-        KEY = "key", "Key account"
-        STANDARD = "standard", "Standard"
-        OCCASIONAL = "occasional", "Occasional"
+        STRATEGIC = "strategic", gettext_lazy("Strategic")
+        KEY = "key", gettext_lazy("Key account")
+        STANDARD = "standard", gettext_lazy("Standard")
+        OCCASIONAL = "occasional", gettext_lazy("Occasional")
 
     class InvoiceGrouping(models.TextChoices):
-        PER_SHIPMENT = "per_shipment", "One invoice per shipment"
-        MONTHLY = "monthly", "Consolidated per month"
+        PER_SHIPMENT = "per_shipment", gettext_lazy("One invoice per shipment")
+        MONTHLY = "monthly", gettext_lazy("Consolidated per month")
 
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
@@ -49,9 +50,10 @@ class Customer(models.Model):
     )
     po_required = models.BooleanField(default=False)
     hide_prices_on_documents = models.BooleanField(
-        default=False, help_text="Prices are hidden on documents sent to a third party."
+        default=False, help_text=gettext_lazy("Prices are hidden on documents sent to a third party.")
     )
-    document_language = models.CharField(max_length=10, default="en")
+    # The language of the documents and emails the customer receives (docs/i18n.md).
+    document_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     billing_email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,7 +110,9 @@ class WorkCenter(models.Model):
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="work_centers")
     hours_per_day = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("16"))
     days_per_week = models.PositiveSmallIntegerField(default=5)
-    hourly_rate = models.DecimalField(**MONEY, default=ZERO, help_text="Labour and machine cost per hour.")
+    hourly_rate = models.DecimalField(
+        **MONEY, default=ZERO, help_text=gettext_lazy("Labour and machine cost per hour.")
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -153,7 +157,7 @@ class DepartmentSetting(models.Model):
 
     department = models.CharField(max_length=30, choices=Department.choices, unique=True)
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    manager_email = models.EmailField(blank=True, help_text="Used when no manager user is set.")
+    manager_email = models.EmailField(blank=True, help_text=gettext_lazy("Used when no manager user is set."))
 
     def __str__(self):
         return self.get_department_display()
@@ -180,7 +184,9 @@ class PriorityWeights(models.Model):
     strategic_fit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2"))
     capacity_fit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1"))
     urgency = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1"))
-    strategic_families = models.JSONField(default=list, blank=True, help_text="Product families we want to grow.")
+    strategic_families = models.JSONField(
+        default=list, blank=True, help_text=gettext_lazy("Product families we want to grow.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -356,10 +362,14 @@ class Handoff(models.Model):
     # "order" for the status hand-offs; a step app's own timed work (e.g. "refund", "rma:12")
     # has its own kind, so it runs beside the order's flow and is scanned and alerted the same way.
     kind = models.CharField(max_length=40, default=ORDER_FLOW)
-    subject = models.CharField(max_length=200, blank=True, help_text="What is to be done, for work hand-offs.")
+    subject = models.CharField(
+        max_length=200, blank=True, help_text=gettext_lazy("What is to be done, for work hand-offs.")
+    )
     from_department = models.CharField(max_length=30, choices=Department.choices)
     to_department = models.CharField(max_length=30, choices=Department.choices)
-    status = models.CharField(max_length=30, choices=OrderStatus.choices, help_text="Order status it waits in.")
+    status = models.CharField(
+        max_length=30, choices=OrderStatus.choices, help_text=gettext_lazy("Order status it waits in.")
+    )
     step = models.CharField(max_length=20, choices=Step.choices)
     opened_at = models.DateTimeField()
     due_at = models.DateTimeField()
@@ -400,8 +410,8 @@ class Handoff(models.Model):
 
 class Alert(models.Model):
     class Level(models.TextChoices):
-        OVERDUE = "overdue", "Overdue"
-        ESCALATED = "escalated", "Escalated to the manager"
+        OVERDUE = "overdue", gettext_lazy("Overdue")
+        ESCALATED = "escalated", gettext_lazy("Escalated to the manager")
 
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="alerts")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="alerts")
@@ -488,8 +498,8 @@ class KpiTarget(models.Model):
     """The goal executives set for one dashboard KPI (the keys are defined in omc/kpis.py)."""
 
     class Direction(models.TextChoices):
-        HIGHER = "higher", "Higher is better"
-        LOWER = "lower", "Lower is better"
+        HIGHER = "higher", gettext_lazy("Higher is better")
+        LOWER = "lower", gettext_lazy("Lower is better")
 
     key = models.CharField(max_length=40, unique=True)
     target = models.DecimalField(max_digits=14, decimal_places=2)
@@ -549,3 +559,14 @@ class OrderFact(models.Model):
 
     def __str__(self):
         return f"facts of order {self.order_id}"
+
+
+class UserPreference(models.Model):
+    """A user's own settings: the language of their pages (chosen with the switcher, applied at
+    login by orders.middleware.user_language)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.language or '-'}"

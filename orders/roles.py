@@ -1,31 +1,32 @@
 """Roles (one Django group each) and the departments they work in."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Department(models.TextChoices):
-    SALES = "sales", "Sales"
-    MARKETING = "marketing", "Marketing"
-    ENGINEERING = "engineering", "Engineering / Finance estimating"
-    CUSTOMER_SERVICE = "customer_service", "Customer service"
-    MANAGEMENT = "management", "Senior management"
-    OPERATIONS = "operations", "Operations"
-    LOGISTICS = "logistics", "Logistics"
-    FINANCE = "finance", "Finance"
-    SERVICE = "service", "Service"
+    SALES = "sales", gettext_lazy("Sales")
+    MARKETING = "marketing", gettext_lazy("Marketing")
+    ENGINEERING = "engineering", gettext_lazy("Engineering / Finance estimating")
+    CUSTOMER_SERVICE = "customer_service", gettext_lazy("Customer service")
+    MANAGEMENT = "management", gettext_lazy("Senior management")
+    OPERATIONS = "operations", gettext_lazy("Operations")
+    LOGISTICS = "logistics", gettext_lazy("Logistics")
+    FINANCE = "finance", gettext_lazy("Finance")
+    SERVICE = "service", gettext_lazy("Service")
 
 
 class Role(models.TextChoices):
-    SALES_REP = "sales_rep", "Sales rep"
-    DEMAND_PLANNER = "demand_planner", "Demand planner"
-    ESTIMATOR = "estimator", "Estimator"
-    CUSTOMER_SERVICE = "customer_service", "Customer service"
-    REVIEW_BOARD = "review_board", "Order review board"
-    SCHEDULER = "scheduler", "Production scheduler"
-    WAREHOUSE = "warehouse", "Warehouse"
-    FINANCE = "finance", "Finance"
-    FIELD_SERVICE = "field_service", "Field service"
-    EXECUTIVE = "executive", "Executive"
+    SALES_REP = "sales_rep", gettext_lazy("Sales rep")
+    DEMAND_PLANNER = "demand_planner", gettext_lazy("Demand planner")
+    ESTIMATOR = "estimator", gettext_lazy("Estimator")
+    CUSTOMER_SERVICE = "customer_service", gettext_lazy("Customer service")
+    REVIEW_BOARD = "review_board", gettext_lazy("Order review board")
+    SCHEDULER = "scheduler", gettext_lazy("Production scheduler")
+    WAREHOUSE = "warehouse", gettext_lazy("Warehouse")
+    FINANCE = "finance", gettext_lazy("Finance")
+    FIELD_SERVICE = "field_service", gettext_lazy("Field service")
+    EXECUTIVE = "executive", gettext_lazy("Executive")
 
 
 ROLE_DEPARTMENT = {

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from .models import Customer, Handoff, Order, OrderEvent, OrderLine, Product
+from .money import money_amount
 
 MAX_LINES_PER_ORDER = 500
 
@@ -143,3 +144,19 @@ class OrderDetailSerializer(OrderListSerializer):
 
 class OrderActionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CurrencyAmountsMixin:
+    """Money fields (`Meta.money_fields`) rendered with their currency's decimals: "1250000" for
+    VND, "12.50" for EUR (orders.money.money_amount). `money_currency` names the currency."""
+
+    def money_currency(self, instance) -> str:
+        return instance.currency
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        currency = self.money_currency(instance)
+        for name in getattr(self.Meta, "money_fields", ()):
+            if data.get(name) is not None:
+                data[name] = money_amount(Decimal(data[name]), currency)
+        return data

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from structlog.contextvars import bound_contextvars, get_contextvars
 
 from . import facts, guards, outbox, providers
@@ -47,7 +48,7 @@ def number_reserve(*, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive numbers of a sequence; returns the first. Gap-free while
     the calling transaction commits (the counter row is locked until then)."""
     with transaction.atomic():
-        seq, _ = NumberSequence.objects.select_for_update().get_or_create(name=name)
+        seq, _created = NumberSequence.objects.select_for_update().get_or_create(name=name)
         first = seq.last_value + 1
         seq.last_value += count
         seq.save(update_fields=["last_value"])
@@ -78,11 +79,14 @@ def order_create(
     or product (the API validates shapes before calling this).
     """
     if not customer.active:
-        raise ValidationFailed("The customer is inactive.", field_errors={"customer": ["This customer is inactive."]})
+        raise ValidationFailed(
+            _("The customer is inactive."), field_errors={"customer": [_("This customer is inactive.")]}
+        )
     inactive = [line["product"].sku for line in lines if not line["product"].active]
     if inactive:
         raise ValidationFailed(
-            "Inactive products.", field_errors={"lines": [f"Inactive products: {', '.join(inactive)}."]}
+            _("Inactive products."),
+            field_errors={"lines": [_("Inactive products: %(inactive)s.") % {"inactive": ", ".join(inactive)}]},
         )
     now = timezone.now()
     role = _first_role(created_by)
@@ -159,7 +163,9 @@ def _locked_draft(order_id: int) -> Order:
     order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
     if order.status != OrderStatus.DRAFT:
         raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}: only drafts are edited.", allowed_actions=[]
+            _("Order %(number)s is %(lower)s: only drafts are edited.")
+            % {"number": order.number, "lower": order.get_status_display().lower()},
+            allowed_actions=[],
         )
     return order
 
@@ -176,7 +182,10 @@ def order_header_update(*, order_id: int, customer_po: str, requested_date) -> O
 def order_line_add(*, order_id: int, product, quantity: Decimal) -> OrderLine:
     """Add a line to a draft at the customer's price of today (the pricing app's lists)."""
     if not product.active:
-        raise ValidationFailed("Inactive product.", field_errors={"product": [f"{product.sku} is not sold any more."]})
+        raise ValidationFailed(
+            _("Inactive product."),
+            field_errors={"product": [_("%(sku)s is not sold any more.") % {"sku": product.sku}]},
+        )
     with transaction.atomic():
         order = _locked_draft(order_id)
         last = order.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
@@ -194,7 +203,10 @@ def order_line_update(
         order = _locked_draft(order_id)
         line = order.lines.select_related("product").filter(line_no=line_no).first()
         if line is None:
-            raise ValidationFailed("No such line.", field_errors={"line_no": [f"The order has no line {line_no}."]})
+            raise ValidationFailed(
+                _("No such line."),
+                field_errors={"line_no": [_("The order has no line %(line_no)s.") % {"line_no": line_no}]},
+            )
         repriced = order_line_build(order=order, line_no=line_no, product=line.product, quantity=quantity)
         line.quantity_ordered, line.unit_price = quantity, repriced.unit_price
         if discount_percent is not None:
@@ -232,12 +244,12 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise UnknownAction(f"There is no action '{action}'.")
+        raise UnknownAction(_("There is no action '%(action)s'.") % {"action": action})
     role = None
     if actor is not None:
         role = _first_role(actor, transition.roles)
         if role is None:
-            raise ActionNotPermitted(f"Your role may not {transition.label.lower()} an order.")
+            raise ActionNotPermitted(_("Your role may not %(lower)s an order.") % {"lower": transition.label.lower()})
     note = (note or "").strip()
 
     with transaction.atomic():
@@ -245,11 +257,12 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
         if order.status not in transition.sources:
             allowed = [t.action for t in order_allowed_transitions(order=order, user=actor)]
             raise InvalidTransition(
-                f"Order {order.number} is {order.get_status_display().lower()}: '{action}' is not allowed from there.",
+                _("Order %(number)s is %(lower)s: '%(action)s' is not allowed from there.")
+                % {"number": order.number, "lower": order.get_status_display().lower(), "action": action},
                 allowed_actions=allowed,
             )
         if transition.note_required and not note:
-            raise GuardFailed("A reason is required.", field_errors={"note": ["Give a reason for this action."]})
+            raise GuardFailed(_("A reason is required."), field_errors={"note": [_("Give a reason for this action.")]})
         lines = list(order.lines.all())
         errors = guards.errors_for(action, transition.guard, order, lines)
         if errors:
@@ -481,9 +494,9 @@ def handoff_acknowledge(*, handoff_id: int, user) -> Handoff:
     with transaction.atomic():
         handoff = Handoff.objects.select_for_update().get(pk=handoff_id)
         if handoff.closed_at is not None:
-            raise InvalidTransition("This hand-off is already closed.", allowed_actions=[])
+            raise InvalidTransition(_("This hand-off is already closed."), allowed_actions=[])
         if handoff.to_department not in {ROLE_DEPARTMENT[r] for r in user_roles(user)}:
-            raise ActionNotPermitted("Only the receiving department can acknowledge this hand-off.")
+            raise ActionNotPermitted(_("Only the receiving department can acknowledge this hand-off."))
         if handoff.acknowledged_at is None:
             handoff.acknowledged_at = timezone.now()
             handoff.acknowledged_by = user
@@ -733,3 +746,13 @@ def outbox_retry(*, message_id: int) -> int:
     if not updated:
         raise InvalidTransition("This message was already delivered.", allowed_actions=[])
     return outbox_dispatch(message_ids=[message_id])
+
+
+# --- user preferences ---------------------------------------------------------------------
+
+
+def user_language_set(*, user, language: str) -> None:
+    """Store the user's page language (a code from settings.LANGUAGES; the view checked it)."""
+    from .models import UserPreference
+
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})

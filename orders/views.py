@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import panels, selectors, services
@@ -63,13 +64,16 @@ def order_detail(request, order_id: int):
     lines = list(order.lines.all())
     for line in lines:
         line.net_amount = line_net_amount(
-            quantity=line.quantity_ordered, unit_price=line.unit_price, discount_percent=line.discount_percent
+            quantity=line.quantity_ordered,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
     actions = services.order_allowed_transitions(order=order, user=request.user)
     context = {
         "order": order,
         "lines": lines,
-        "net_total": order_net_total(lines),
+        "net_total": order_net_total(lines, order.currency),
         "actions": actions,
         "needs_note": any(t.note_required for t in actions),
         "journey": selectors.order_journey(order=order),
@@ -97,7 +101,7 @@ def order_action(request, order_id: int, action: str):
         raise Http404("No such order.")
     form = OrderActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The note is too long (2000 characters at most).")
+        messages.error(request, _("The note is too long (2000 characters at most)."))
         return redirect("orders:order_detail", order_id=order_id)
     try:
         order = services.order_transition(
@@ -107,9 +111,17 @@ def order_action(request, order_id: int, action: str):
         messages.error(request, error.message)
     else:
         if order.status == OrderStatus.ON_HOLD and action == "submit":
-            messages.error(request, f"Order {order.number} is entered but on hold for finance: {order.hold_reason}")
+            messages.error(
+                request,
+                _("Order %(number)s is entered but on hold for finance: %(hold_reason)s")
+                % {"number": order.number, "hold_reason": order.hold_reason},
+            )
         else:
-            messages.success(request, f"Order {order.number} is now {order.get_status_display().lower()}.")
+            messages.success(
+                request,
+                _("Order %(number)s is now %(lower)s.")
+                % {"number": order.number, "lower": order.get_status_display().lower()},
+            )
     return redirect("orders:order_detail", order_id=order_id)
 
 
@@ -144,7 +156,7 @@ def handoff_acknowledge(request, handoff_id: int):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("orders:handoff_queue")
-    messages.success(request, f"You acknowledged order {handoff.order.number}.")
+    messages.success(request, _("You acknowledged order %(number)s.") % {"number": handoff.order.number})
     return redirect("orders:order_detail", order_id=handoff.order_id)
 
 

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -40,8 +42,8 @@ from .serializers import (
 )
 
 ERRORS = {
-    400: OpenApiResponse(description="Bad input: field errors say what to fix."),
-    403: OpenApiResponse(description="Your role may not do this."),
+    400: OpenApiResponse(description=gettext_lazy("Bad input: field errors say what to fix.")),
+    403: OpenApiResponse(description=gettext_lazy("Your role may not do this.")),
 }
 
 
@@ -68,7 +70,7 @@ class ForecastListView(GenericAPIView):
         filters = _query(ForecastFilterSerializer, request)
         sources = readable_sources(request.user)
         if filters.get("source") and filters["source"] not in sources:
-            raise PermissionDenied("Your role may not read this source.")
+            raise PermissionDenied(_("Your role may not read this source."))
         qs = selectors.forecast_list(
             sources=sources,
             source=filters.get("source"),
@@ -110,7 +112,7 @@ class ForecastHistoryView(GenericAPIView):
     def get(self, request):
         query = _query(ForecastHistoryQuerySerializer, request)
         if query["source"] not in readable_sources(request.user):
-            raise PermissionDenied("Your role may not read this source.")
+            raise PermissionDenied(_("Your role may not read this source."))
         qs = selectors.forecast_history(source=query["source"], product_id=query["product"], month=query["month"])
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ForecastVersionSerializer(page, many=True).data)
@@ -185,7 +187,7 @@ class AccuracyView(GenericAPIView):
     filter_backends = []
 
     @extend_schema(
-        parameters=[AccuracyQuerySerializer], responses={200: OpenApiResponse(description="overall + products")}
+        parameters=[AccuracyQuerySerializer], responses={200: OpenApiResponse(description=_("overall + products"))}
     )
     def get(self, request):
         source = _query(AccuracyQuerySerializer, request).get("source") or Source.SALES

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PlanningConfig(AppConfig):
@@ -10,7 +11,7 @@ class PlanningConfig(AppConfig):
 
         from .permissions import ACCURACY_READERS, CAPACITY_READERS, CONSENSUS_READERS, PLANNING_USERS
 
-        navigation.register("Forecasts", "planning:home", roles=PLANNING_USERS, order=60)
-        navigation.register("Consensus", "planning:consensus", roles=CONSENSUS_READERS, order=61)
-        navigation.register("Accuracy", "planning:accuracy", roles=ACCURACY_READERS, order=62)
-        navigation.register("Capacity plan", "planning:capacity", roles=CAPACITY_READERS, order=63)
+        navigation.register(gettext_lazy("Forecasts"), "planning:home", roles=PLANNING_USERS, order=60)
+        navigation.register(gettext_lazy("Consensus"), "planning:consensus", roles=CONSENSUS_READERS, order=61)
+        navigation.register(gettext_lazy("Accuracy"), "planning:accuracy", roles=ACCURACY_READERS, order=62)
+        navigation.register(gettext_lazy("Capacity plan"), "planning:capacity", roles=CAPACITY_READERS, order=63)

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from orders.models import Product
 
 from .months import month_parse
@@ -24,7 +26,7 @@ def quantity_parse(text) -> tuple[Decimal | None, str]:
     """(quantity, "") for a valid quantity, else (None, the reason)."""
     raw = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "")
     if not raw:
-        return None, "Enter a quantity (0 for none)."
+        return None, _("Enter a quantity (0 for none).")
     if _THOUSANDS.match(raw):
         raw = raw.replace(",", "")
     try:
@@ -36,9 +38,9 @@ def quantity_parse(text) -> tuple[Decimal | None, str]:
     if value < 0:
         return None, "A quantity cannot be negative."
     if value > MAX_QUANTITY:
-        return None, "That quantity is too large."
+        return None, _("That quantity is too large.")
     if value != value.quantize(Decimal("0.001")):
-        return None, "At most 3 decimals."
+        return None, _("At most 3 decimals.")
     return value.quantize(Decimal("0.001")), ""
 
 
@@ -57,14 +59,14 @@ def forecast_csv_read(data: bytes) -> ImportResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        result.errors.append((1, "", "The file is not UTF-8 text (save it as CSV UTF-8)."))
+        result.errors.append((1, "", _("The file is not UTF-8 text (save it as CSV UTF-8).")))
         return result
     sample = text[:2048]
     dialect = csv.excel_tab if sample.count("\t") > sample.count(",") and sample.count("\t") else csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     header = [column.strip().lower() for column in next(reader, [])]
     if header[:3] != CSV_COLUMNS:
-        result.errors.append((1, "", "The first line must be the header: sku,month,quantity"))
+        result.errors.append((1, "", _("The first line must be the header: sku,month,quantity")))
         return result
     parsed = []  # (line, sku, month, quantity)
     for line_no, row in enumerate(reader, start=2):
@@ -72,32 +74,38 @@ def forecast_csv_read(data: bytes) -> ImportResult:
             continue
         result.rows_read += 1
         if result.rows_read > MAX_IMPORT_ROWS:
-            result.errors.append((line_no, "", f"Too many rows: at most {MAX_IMPORT_ROWS} per file."))
+            result.errors.append(
+                (
+                    line_no,
+                    "",
+                    _("Too many rows: at most %(MAX_IMPORT_ROWS)s per file.") % {"MAX_IMPORT_ROWS": MAX_IMPORT_ROWS},
+                )
+            )
             return result
         sku, month_text, quantity_text = ([*row, "", "", ""])[:3]
         sku = sku.strip()
         month = month_parse(month_text)
         quantity, quantity_error = quantity_parse(quantity_text)
         if not sku:
-            result.errors.append((line_no, sku, "The SKU is missing."))
+            result.errors.append((line_no, sku, _("The SKU is missing.")))
         elif month is None:
-            result.errors.append((line_no, sku, f"Bad month “{month_text.strip()[:20]}”: use YYYY-MM."))
+            result.errors.append(
+                (line_no, sku, _("Bad month “%(strip)s”: use YYYY-MM.") % {"strip": month_text.strip()[:20]})
+            )
         elif quantity is None:
             result.errors.append((line_no, sku, quantity_error))
         else:
             parsed.append((line_no, sku, month, quantity))
-    products = dict(
-        Product.objects.filter(sku__in={sku for _, sku, _, _ in parsed}, active=True).values_list("sku", "pk")
-    )
+    products = dict(Product.objects.filter(sku__in={row[1] for row in parsed}, active=True).values_list("sku", "pk"))
     checked = []
     for line_no, sku, month, quantity in parsed:
         if sku not in products:
-            result.errors.append((line_no, sku, f"Unknown SKU “{sku[:40]}”."))
+            result.errors.append((line_no, sku, _("Unknown SKU “%(sku)s”.") % {"sku": sku[:40]}))
         else:
             checked.append((line_no, sku, ForecastEntry(product_id=products[sku], month=month, quantity=quantity)))
-    rule_errors = forecast_entry_errors(entries=[entry for _, _, entry in checked])
-    for index, (_, message) in rule_errors.items():
-        line_no, sku, _ = checked[index]
+    rule_errors = forecast_entry_errors(entries=[row[2] for row in checked])
+    for index, (_entry, message) in rule_errors.items():
+        line_no, sku, _entry = checked[index]
         result.errors.append((line_no, sku, message))
     result.errors.sort()
     if not result.errors:

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Product
 
@@ -15,7 +17,7 @@ class MonthField(forms.Field):
             return None
         month = month_parse(str(value)[:20])
         if month is None:
-            raise forms.ValidationError("Enter a month as YYYY-MM.", code="invalid_month")
+            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid_month")
         return month
 
 
@@ -33,13 +35,16 @@ class QuantityField(forms.Field):
 
 class ProductFilterForm(forms.Form):
     q = forms.CharField(
-        required=False, max_length=100, label="Search", widget=forms.TextInput(attrs={"placeholder": "SKU or name"})
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Search"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("SKU or name")}),
     )
     family = forms.ChoiceField(required=False, choices=())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["family"].choices = [("", "Every family"), *((f, f) for f in product_families())]
+        self.fields["family"].choices = [("", _("Every family")), *((f, f) for f in product_families())]
 
 
 class ConsensusFilterForm(ProductFilterForm):
@@ -55,7 +60,7 @@ class GridCellForm(forms.Form):
 
     product = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     month = MonthField()
-    quantity = QuantityField(required=True, error_messages={"required": "Enter a quantity (0 for none)."})
+    quantity = QuantityField(required=True, error_messages={"required": gettext_lazy("Enter a quantity (0 for none).")})
 
 
 class CellHistoryForm(forms.Form):
@@ -66,15 +71,17 @@ class CellHistoryForm(forms.Form):
 class ConsensusSetForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.filter(active=True))
     month = MonthField()
-    quantity = QuantityField(error_messages={"required": "Enter the consensus quantity."})
+    quantity = QuantityField(error_messages={"required": gettext_lazy("Enter the consensus quantity.")})
     rationale = forms.CharField(
-        max_length=2000, error_messages={"required": "Say why: a rationale is required."}, strip=True
+        max_length=2000, error_messages={"required": gettext_lazy("Say why: a rationale is required.")}, strip=True
     )
 
 
 class SignOffForm(forms.Form):
     month = MonthField()
-    product = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={"required": "Choose a product."})
+    product = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": gettext_lazy("Choose a product.")}
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,12 +90,15 @@ class SignOffForm(forms.Form):
 
 
 class ForecastImportForm(forms.Form):
-    file = forms.FileField(label="CSV file (sku, month, quantity)")
+    file = forms.FileField(label=gettext_lazy("CSV file (sku, month, quantity)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+            raise forms.ValidationError(
+                _("The file is larger than %(MAX_IMPORT_BYTES)s MB.")
+                % {"MAX_IMPORT_BYTES": MAX_IMPORT_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
@@ -101,5 +111,5 @@ class CapacityFilterForm(forms.Form):
             return None
         monday = week_parse(text)
         if monday is None:
-            raise forms.ValidationError("Enter a week as YYYY-Www, e.g. 2026-W10.")
+            raise forms.ValidationError(_("Enter a week as YYYY-Www, e.g. 2026-W10."))
         return monday

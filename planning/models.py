@@ -4,14 +4,15 @@ planning audit trail. Rules live in planning/services.py."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from orders.models import QUANTITY, Product
 from orders.roles import Role
 
 
 class Source(models.TextChoices):
-    SALES = "sales", "Sales"  # entered by sales reps
-    PRODUCTION = "production", "Production"  # entered by production schedulers
+    SALES = "sales", gettext_lazy("Sales")  # entered by sales reps
+    PRODUCTION = "production", gettext_lazy("Production")  # entered by production schedulers
 
 
 class Forecast(models.Model):
@@ -23,7 +24,7 @@ class Forecast(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="forecasts")
     source = models.CharField(max_length=20, choices=Source.choices)
-    month = models.DateField(help_text="First day of the month.")
+    month = models.DateField(help_text=gettext_lazy("First day of the month."))
     quantity = models.DecimalField(**QUANTITY)
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -46,9 +47,9 @@ class ForecastVersion(models.Model):
     """One save of a forecast figure: never updated, never deleted."""
 
     class Origin(models.TextChoices):
-        GRID = "grid", "Forecast grid"
-        IMPORT = "import", "CSV import"
-        API = "api", "API"
+        GRID = "grid", gettext_lazy("Forecast grid")
+        IMPORT = "import", gettext_lazy("CSV import")
+        API = "api", gettext_lazy("API")
 
     forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
@@ -75,7 +76,7 @@ class Consensus(models.Model):
     signed off by production. Written only by planning.services."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="consensus_figures")
-    month = models.DateField(help_text="First day of the month.")
+    month = models.DateField(help_text=gettext_lazy("First day of the month."))
     quantity = models.DecimalField(**QUANTITY)
     rationale = models.TextField()
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -108,10 +109,10 @@ class PlanningEvent(models.Model):
     """The planning audit trail: who did what to which figure, in which role, when."""
 
     class Kind(models.TextChoices):
-        CONSENSUS_SET = "consensus_set", "Consensus set"
-        CONSENSUS_SIGNED_OFF = "consensus_signed_off", "Consensus signed off"
-        SIGN_OFF_CLEARED = "sign_off_cleared", "Sign-off cleared by a change"
-        FORECAST_IMPORTED = "forecast_imported", "Forecast imported"
+        CONSENSUS_SET = "consensus_set", gettext_lazy("Consensus set")
+        CONSENSUS_SIGNED_OFF = "consensus_signed_off", gettext_lazy("Consensus signed off")
+        SIGN_OFF_CLEARED = "sign_off_cleared", gettext_lazy("Sign-off cleared by a change")
+        FORECAST_IMPORTED = "forecast_imported", gettext_lazy("Forecast imported")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

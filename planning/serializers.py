@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -120,7 +121,7 @@ class AccuracySerializer(serializers.Serializer):
     forecast = serializers.DecimalField(max_digits=20, decimal_places=3)
     actual = serializers.DecimalField(max_digits=20, decimal_places=3)
     abs_error = serializers.DecimalField(max_digits=20, decimal_places=3)
-    cells = serializers.IntegerField(help_text="Product-months compared.")
+    cells = serializers.IntegerField(help_text=gettext_lazy("Product-months compared."))
     bias_percent = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
     wape_percent = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
     wording = serializers.CharField()
@@ -131,5 +132,7 @@ class AccuracyQuerySerializer(serializers.Serializer):
 
 
 class CapacityQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="Any day of the first ISO week; default this week.")
+    start = serializers.DateField(
+        required=False, help_text=gettext_lazy("Any day of the first ISO week; default this week.")
+    )
     weeks = serializers.IntegerField(min_value=1, max_value=60, default=13)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import ActionNotPermitted, ValidationFailed
 from orders.models import Product
@@ -31,11 +32,11 @@ class ForecastEntry:
 
 def _require_role(actor, role: Role, what: str) -> None:
     if not user_has_role(actor, {role}):
-        raise ActionNotPermitted(f"Only a {role.label.lower()} may {what}.")
+        raise ActionNotPermitted(_("Only a %(lower)s may %(what)s.") % {"lower": role.label.lower(), "what": what})
 
 
 def _month_closed_message(month: date) -> str:
-    return f"{month_label(month)} is closed: a month is open for planning until it begins."
+    return _("%(month)s is closed: a month is open for planning until it begins.") % {"month": month_label(month)}
 
 
 # --- forecasts -----------------------------------------------------------------------------
@@ -52,11 +53,11 @@ def forecast_entry_errors(*, entries: list[ForecastEntry], on: date | None = Non
     for index, entry in enumerate(entries):
         key = (entry.product_id, entry.month)
         if entry.product_id not in active:
-            errors[index] = ("product", "Unknown or inactive product.")
+            errors[index] = ("product", _("Unknown or inactive product."))
         elif not month_editable(entry.month, on=on):
             errors[index] = ("month", _month_closed_message(entry.month))
         elif key in seen:
-            errors[index] = ("month", "This product and month appear more than once.")
+            errors[index] = ("month", _("This product and month appear more than once."))
         seen.add(key)
     return errors
 
@@ -82,8 +83,8 @@ def forecast_save_many(
     errors = forecast_entry_errors(entries=entries, on=on)
     if errors:
         raise ValidationFailed(
-            "Some figures cannot be saved; nothing was saved.",
-            field_errors={"entries": {str(index): [message] for index, (_, message) in errors.items()}},
+            _("Some figures cannot be saved; nothing was saved."),
+            field_errors={"entries": {str(index): [message] for index, (_entry, message) in errors.items()}},
         )
     if not entries:
         return []
@@ -184,12 +185,14 @@ def consensus_set(
     _require_role(actor, CONSENSUS_SETTER, "set the consensus")
     rationale = (rationale or "").strip()
     if not rationale:
-        raise ValidationFailed("A rationale is required.", field_errors={"rationale": ["Say why this figure."]})
+        raise ValidationFailed(_("A rationale is required."), field_errors={"rationale": [_("Say why this figure.")]})
     if not month_editable(month, on=on):
         message = _month_closed_message(month)
         raise ValidationFailed(message, field_errors={"month": [message]})
     if not product.active:
-        raise ValidationFailed("The product is inactive.", field_errors={"product": ["This product is inactive."]})
+        raise ValidationFailed(
+            _("The product is inactive."), field_errors={"product": [_("This product is inactive.")]}
+        )
     now = timezone.now()
     with transaction.atomic():
         consensus = Consensus.objects.select_for_update().filter(product=product, month=month).first()
@@ -221,7 +224,7 @@ def consensus_set(
                 previous_quantity=previous,
                 actor=actor,
                 role=CONSENSUS_SETTER,
-                note="The signed-off figure changed; production must sign off again.",
+                note=_("The signed-off figure changed; production must sign off again."),
                 created_at=now,
             )
     return consensus
@@ -249,8 +252,8 @@ def consensus_sign_off(*, month: date, product_ids: list[int], actor, on: date |
         )
         if not pending:
             raise ValidationFailed(
-                "There is no consensus waiting for sign-off here.",
-                field_errors={"products": ["Set a consensus first, or it is already signed off."]},
+                _("There is no consensus waiting for sign-off here."),
+                field_errors={"products": [_("Set a consensus first, or it is already signed off.")]},
             )
         for consensus in pending:
             consensus.signed_off_by, consensus.signed_off_at = actor, now

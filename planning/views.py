@@ -9,6 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.access import role_required
@@ -59,7 +62,7 @@ def _source_or_404(source: str) -> Source:
 
 def _require(request, roles) -> None:
     if not user_has_role(request.user, roles):
-        raise PermissionDenied("Your role does not give access to this page.")
+        raise PermissionDenied(_("Your role does not give access to this page."))
 
 
 def _query_without_page(request) -> str:
@@ -117,7 +120,7 @@ def forecast_grid_save(request, source: str):
     Good cells are saved, each bad one comes back with its own message."""
     source = _source_or_404(source)
     if not can_edit_source(request.user, source):
-        return JsonResponse({"detail": "Your role may not edit this forecast."}, status=403)
+        return JsonResponse({"detail": _("Your role may not edit this forecast.")}, status=403)
     try:
         cells = json.loads(request.body or b"{}").get("cells")
     except (ValueError, AttributeError):
@@ -136,10 +139,10 @@ def forecast_grid_save(request, source: str):
         else:
             message = next(iter(form.errors.values()))[0]
             errors.append({**_cell_key(cell), "message": message})
-    rule_errors = services.forecast_entry_errors(entries=[entry for _, entry in valid])
-    for index, (_, message) in rule_errors.items():
+    rule_errors = services.forecast_entry_errors(entries=[entry for _cell, entry in valid])
+    for index, (_cell, message) in rule_errors.items():
         errors.append({**_cell_key(valid[index][0]), "message": message})
-    entries = [entry for index, (_, entry) in enumerate(valid) if index not in rule_errors]
+    entries = [entry for index, (_cell, entry) in enumerate(valid) if index not in rule_errors]
     try:
         services.forecast_save_many(
             source=source, entries=entries, actor=request.user, origin=ForecastVersion.Origin.GRID
@@ -175,7 +178,7 @@ def forecast_cell_history(request, source: str):
     _require(request, GRID_READERS[source])
     form = CellHistoryForm(request.GET)
     if not form.is_valid():
-        return HttpResponse("Choose a cell to see its history.", status=400)
+        return HttpResponse(_("Choose a cell to see its history."), status=400)
     product = get_object_or_404(Product, pk=form.cleaned_data["product"])
     month = form.cleaned_data["month"]
     versions = list(selectors.forecast_history(source=source, product_id=product.pk, month=month)[:50])
@@ -207,7 +210,7 @@ def forecast_import(request, source: str):
     page lists every bad row."""
     source = _source_or_404(source)
     if not can_edit_source(request.user, source):
-        raise PermissionDenied("Your role may not edit this forecast.")
+        raise PermissionDenied(_("Your role may not edit this forecast."))
     form = ForecastImportForm(request.POST or None, request.FILES or None)
     context = {"source": source, "form": form, "result": None}
     if request.method == "POST" and form.is_valid():
@@ -223,7 +226,9 @@ def forecast_import(request, source: str):
                 messages.error(request, error.message)
             else:
                 messages.success(
-                    request, f"Imported {result.rows_read} rows: {changed} figures changed, the rest were unchanged."
+                    request,
+                    _("Imported %(rows_read)s rows: %(changed)s figures changed, the rest were unchanged.")
+                    % {"rows_read": result.rows_read, "changed": changed},
                 )
                 return redirect("planning:forecast_grid", source=source)
     status = 400 if request.method == "POST" else 200
@@ -310,7 +315,11 @@ def consensus_set(request):
         return _back_to_consensus(request)
     if request.htmx:
         return _consensus_row_response(request, data["product"], data["month"])
-    messages.success(request, f"Consensus for {data['product'].sku} in {month_label(data['month'])} saved.")
+    messages.success(
+        request,
+        _("Consensus for %(sku)s in %(month)s saved.")
+        % {"sku": data["product"].sku, "month": month_label(data["month"])},
+    )
     return _back_to_consensus(request)
 
 
@@ -333,7 +342,15 @@ def consensus_sign_off(request):
         return _back_to_consensus(request)
     if single:
         return _consensus_row_response(request, get_object_or_404(Product, pk=product_ids[0]), month)
-    messages.success(request, f"Signed off {count} consensus figure{'s' if count != 1 else ''} for {month:%b %Y}.")
+    messages.success(
+        request,
+        ngettext(
+            "Signed off %(count)s consensus figure for %(month)s.",
+            "Signed off %(count)s consensus figures for %(month)s.",
+            count,
+        )
+        % {"count": count, "month": date_format(month, "YEAR_MONTH_FORMAT")},
+    )
     return _back_to_consensus(request)
 
 

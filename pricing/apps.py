@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PricingConfig(AppConfig):
@@ -21,9 +22,11 @@ class PricingConfig(AppConfig):
             columns=("margin", "revenue"),
             query=lambda: CostEstimate.objects.values("order_id", "margin", "revenue"),
         )
-        navigation.register("Price approvals", "pricing:approval_queue", roles=selectors.APPROVERS, order=35)
         navigation.register(
-            "Price lists",
+            gettext_lazy("Price approvals"), "pricing:approval_queue", roles=selectors.APPROVERS, order=35
+        )
+        navigation.register(
+            gettext_lazy("Price lists"),
             "pricing:price_list_list",
             roles={Role.ESTIMATOR, Role.SALES_REP, Role.EXECUTIVE, Role.FINANCE},
             order=36,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from orders.models import MONEY, QUANTITY, Currency, Customer, Order, Product
 
@@ -17,7 +18,7 @@ class PriceList(models.Model):
     name = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, choices=Currency.choices)
     valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
+    valid_to = models.DateField(null=True, blank=True, help_text=gettext_lazy("Empty: open-ended."))
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -83,7 +84,7 @@ class Discount(models.Model):
 
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     tier = models.CharField(max_length=20, choices=Customer.Tier.choices, blank=True)
-    product_family = models.CharField(max_length=80, blank=True, help_text="Empty: every product.")
+    product_family = models.CharField(max_length=80, blank=True, help_text=gettext_lazy("Empty: every product."))
     percent = models.DecimalField(**PERCENT)
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
@@ -148,9 +149,9 @@ class PriceApproval(models.Model):
     approval. The rows are the approval events: who asked, why, who decided, when."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", gettext_lazy("Waiting for approval")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
     reasons = models.JSONField(default=list)

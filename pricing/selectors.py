@@ -68,7 +68,10 @@ def quote_document_context(quote: Quote) -> dict:
     lines = list(order.lines.select_related("product").order_by("line_no"))
     for line in lines:
         line.net_amount = line_net_amount(
-            quantity=line.quantity_ordered, unit_price=line.unit_price or 0, discount_percent=line.discount_percent
+            quantity=line.quantity_ordered,
+            unit_price=line.unit_price or 0,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
     return {
         "quote": quote,

@@ -20,10 +20,13 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
+from orders.languages import customer_language
 from orders.models import Order, OrderLine, Product, RoutingStep
-from orders.money import CENT, line_net_amount
+from orders.money import CENT, line_net_amount, money_round
 from orders.services import number_reserve, order_facts_refresh, order_transition
 from orders.states import OrderStatus
 
@@ -78,8 +81,13 @@ def price_resolve(*, customer, product: Product, quantity: Decimal, currency: st
     if product.currency == currency:
         return ResolvedPrice(product.list_price, "product list price")
     raise ValidationFailed(
-        f"No price for {product.sku} in {currency}.",
-        field_errors={"lines": [f"No price for {product.sku} in {currency}: add it to a price list."]},
+        _("No price for %(sku)s in %(currency)s.") % {"sku": product.sku, "currency": currency},
+        field_errors={
+            "lines": [
+                _("No price for %(sku)s in %(currency)s: add it to a price list.")
+                % {"sku": product.sku, "currency": currency}
+            ]
+        },
     )
 
 
@@ -125,32 +133,36 @@ def order_line_discount_set(*, order_id: int, line_no: int, discount_percent: De
     """A sales rep gives a line a special discount on a draft; past the threshold it needs approval
     before the order can be quoted or submitted."""
     if not ZERO <= discount_percent <= HUNDRED:
-        raise ValidationFailed("Discount between 0 and 100%.", field_errors={"discount_percent": ["0 to 100."]})
+        raise ValidationFailed(_("Discount between 0 and 100%."), field_errors={"discount_percent": [_("0 to 100.")]})
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         _require_draft(order)
         updated = order.lines.filter(line_no=line_no).update(discount_percent=discount_percent)
         if not updated:
-            raise ValidationFailed("No such line.", field_errors={"line_no": [f"The order has no line {line_no}."]})
+            raise ValidationFailed(
+                _("No such line."),
+                field_errors={"line_no": [_("The order has no line %(line_no)s.") % {"line_no": line_no}]},
+            )
         return cost_estimate_compute(order=order)
 
 
 def _require_draft(order: Order) -> None:
     if order.status != OrderStatus.DRAFT:
         raise PricingStateError(
-            f"Order {order.number} is {order.get_status_display().lower()}: only drafts are "
-            "priced; its agreed prices no longer change."
+            _("Order %(number)s is %(lower)s: only drafts are priced; its agreed prices no longer change.")
+            % {"number": order.number, "lower": order.get_status_display().lower()}
         )
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def _money(value: Decimal, currency: str) -> Decimal:
+    return money_round(value, currency)
 
 
 def cost_estimate_calculate(*, order: Order) -> dict:
     """Material (standard cost), labour and set-up (routing hours × work-center rates) and freight
     (the customer's destination zone: flat + share of value), against the order's net revenue.
-    Each cost is rounded once, half up, to cents; margin = revenue − total cost."""
+    Each cost is rounded once, half up, to the order currency's minor unit (orders.money); margin =
+    revenue − total cost."""
     lines = list(order.lines.select_related("product"))
     routing = {}
     for step in RoutingStep.objects.filter(product_id__in={line.product_id for line in lines}).select_related(
@@ -167,9 +179,12 @@ def cost_estimate_calculate(*, order: Order) -> dict:
             line_labour += quantity * step.hours_per_unit * step.work_center.hourly_rate
             line_setup += step.setup_hours * step.work_center.hourly_rate
         net = line_net_amount(
-            quantity=quantity, unit_price=line.unit_price or ZERO, discount_percent=line.discount_percent
+            quantity=quantity,
+            unit_price=line.unit_price or ZERO,
+            discount_percent=line.discount_percent,
+            currency=order.currency,
         )
-        line_cost = _money(line_material + line_labour + line_setup)
+        line_cost = _money(line_material + line_labour + line_setup, order.currency)
         per_line.append({"line_no": line.line_no, "revenue": net, "cost": line_cost, "margin": net - line_cost})
         material, labour, setup, revenue = (
             material + line_material,
@@ -179,7 +194,7 @@ def cost_estimate_calculate(*, order: Order) -> dict:
         )
     zone = _freight_zone(order.customer_id)
     freight = (zone.flat_cost + revenue * zone.percent_of_value / HUNDRED) if zone else ZERO
-    material, labour, setup, freight = (_money(v) for v in (material, labour, setup, freight))
+    material, labour, setup, freight = (_money(v, order.currency) for v in (material, labour, setup, freight))
     total_cost = material + labour + setup + freight
     margin = revenue - total_cost
     return {
@@ -199,7 +214,7 @@ def cost_estimate_compute(*, order: Order) -> CostEstimate:
     """Calculate and keep the order's cost estimate (shown to the roles that may see margins)."""
     figures = cost_estimate_calculate(order=order)
     figures.pop("lines")
-    estimate, _ = CostEstimate.objects.update_or_create(
+    estimate, _created = CostEstimate.objects.update_or_create(
         order=order, defaults={**figures, "computed_at": timezone.now()}
     )
     order_facts_refresh(order_ids=[order.pk])  # the dashboard's margin per order
@@ -226,7 +241,10 @@ def approval_reasons(order: Order, lines) -> list[str]:
     margin_percent = cost_estimate_calculate(order=order)["margin_percent"]
     minimum = Decimal(str(settings.OMC_MARGIN_APPROVAL_PERCENT))
     if margin_percent is not None and margin_percent < minimum:
-        reasons.append(f"Order margin {margin_percent}% is below {minimum}%.")
+        reasons.append(
+            _("Order margin %(margin_percent)s%% is below %(minimum)s%%.")
+            % {"margin_percent": margin_percent, "minimum": minimum}
+        )
     return reasons
 
 
@@ -245,7 +263,9 @@ def approval_request(*, order_id: int, user) -> PriceApproval:
         lines = list(order.lines.all())
         reasons = approval_reasons(order, lines)
         if not reasons:
-            raise ValidationFailed("No approval is needed.", field_errors={"order": ["Prices are within limits."]})
+            raise ValidationFailed(
+                _("No approval is needed."), field_errors={"order": [_("Prices are within limits.")]}
+            )
         fingerprint = _fingerprint(lines)
         existing = PriceApproval.objects.filter(
             order=order, fingerprint=fingerprint, status=PriceApproval.Status.PENDING
@@ -260,11 +280,13 @@ def approval_request(*, order_id: int, user) -> PriceApproval:
 def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") -> PriceApproval:
     """An estimator or manager approves or rejects (a rejection needs a reason)."""
     if not approve and not note.strip():
-        raise ValidationFailed("Say why.", field_errors={"note": ["A rejection needs a reason."]})
+        raise ValidationFailed(_("Say why."), field_errors={"note": [_("A rejection needs a reason.")]})
     with transaction.atomic():
         approval = PriceApproval.objects.select_for_update().get(pk=approval_id)
         if approval.status != PriceApproval.Status.PENDING:
-            raise PricingStateError(f"This approval is already {approval.get_status_display().lower()}.")
+            raise PricingStateError(
+                _("This approval is already %(lower)s.") % {"lower": approval.get_status_display().lower()}
+            )
         approval.status = PriceApproval.Status.APPROVED if approve else PriceApproval.Status.REJECTED
         approval.decided_by, approval.decided_at, approval.note = user, timezone.now(), note.strip()
         approval.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -279,7 +301,7 @@ def guard_prices_approved(order: Order, lines) -> dict:
     approved = PriceApproval.objects.filter(
         order=order, fingerprint=_fingerprint(lines), status=PriceApproval.Status.APPROVED
     ).exists()
-    return {} if approved else {"pricing": [*reasons, "Ask an estimator or manager to approve these prices."]}
+    return {} if approved else {"pricing": [*reasons, _("Ask an estimator or manager to approve these prices.")]}
 
 
 def guard_quote_not_expired(order: Order, lines) -> dict:
@@ -300,7 +322,7 @@ def quote_send(*, order_id: int, user, valid_days: int = 30) -> Quote:
     quoted (its guards: lines priced, prices approved), the quote is numbered and emailed after
     commit."""
     if not 1 <= valid_days <= 365:
-        raise ValidationFailed("Validity 1 to 365 days.", field_errors={"valid_days": ["Between 1 and 365."]})
+        raise ValidationFailed(_("Validity 1 to 365 days."), field_errors={"valid_days": [_("Between 1 and 365.")]})
     with transaction.atomic():
         order = order_transition(
             order_id=order_id, action="quote", actor=user, note=f"Quote valid for {valid_days} days"
@@ -325,11 +347,14 @@ def _quote_email(quote_id: int) -> None:
     quote = Quote.objects.select_related("order__customer").get(pk=quote_id)
     if not quote.sent_to:
         return
-    message = EmailMessage(
-        subject=f"Quote {quote.number}",
-        to=[quote.sent_to],
-        body=f"Please find our quote {quote.number}, valid until {quote.valid_until}.",
-    )
+    # In the customer's document language, like the PDF (docs/i18n.md).
+    with customer_language(quote.order.customer):
+        message = EmailMessage(
+            subject=_("Quote %(number)s") % {"number": quote.number},
+            to=[quote.sent_to],
+            body=_("Please find our quote %(number)s, valid until %(valid_until)s.")
+            % {"number": quote.number, "valid_until": date_format(quote.valid_until, "SHORT_DATE_FORMAT")},
+        )
     message.attach(
         f"{quote.number}.pdf",
         pdf_from_template("pricing/quote_document.html", quote_document_context(quote)),
@@ -358,8 +383,13 @@ def price_list_check_overlap(
     )
     if clash.exists():
         raise ValidationFailed(
-            "Overlapping validity.",
-            field_errors={"valid_from": [f"'{name}' in {currency} already has a list valid in that period."]},
+            _("Overlapping validity."),
+            field_errors={
+                "valid_from": [
+                    _("'%(name)s' in %(currency)s already has a list valid in that period.")
+                    % {"name": name, "currency": currency}
+                ]
+            },
         )
 
 
@@ -374,8 +404,8 @@ def customer_price_check_overlap(
     )
     if clash.exists():
         raise ValidationFailed(
-            "Overlapping validity.",
-            field_errors={"valid_from": ["This customer already has a price for this product in that period."]},
+            _("Overlapping validity."),
+            field_errors={"valid_from": [_("This customer already has a price for this product in that period.")]},
         )
 
 

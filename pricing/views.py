@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -33,7 +34,7 @@ def order_price(request, order_id: int):
         request,
         order_id,
         lambda: services.order_price(order_id=order_id, user=request.user),
-        "Priced from the price lists; the agreed prices are now on the lines.",
+        _("Priced from the price lists; the agreed prices are now on the lines."),
     )
 
 
@@ -44,7 +45,7 @@ def order_line_discount(request, order_id: int):
         line_no = int(request.POST.get("line_no", ""))
         discount = Decimal(request.POST.get("discount_percent", ""))
     except (ValueError, InvalidOperation):
-        messages.error(request, "Give a line number and a discount between 0 and 100.")
+        messages.error(request, _("Give a line number and a discount between 0 and 100."))
         return redirect("orders:order_detail", order_id=order_id)
     return _run(
         request,
@@ -52,7 +53,7 @@ def order_line_discount(request, order_id: int):
         lambda: services.order_line_discount_set(
             order_id=order_id, line_no=line_no, discount_percent=discount, user=request.user
         ),
-        f"Line {line_no} discount set to {discount}%.",
+        _("Line %(line_no)s discount set to %(discount)s%%.") % {"line_no": line_no, "discount": discount},
     )
 
 
@@ -63,7 +64,7 @@ def approval_request(request, order_id: int):
         request,
         order_id,
         lambda: services.approval_request(order_id=order_id, user=request.user),
-        "Approval requested from estimating.",
+        _("Approval requested from estimating."),
     )
 
 
@@ -80,7 +81,7 @@ def approval_decide(request, approval_id: int):
         lambda: services.approval_decide(
             approval_id=approval_id, user=request.user, approve=approve, note=request.POST.get("note", "")[:500]
         ),
-        "Prices approved." if approve else "Prices rejected.",
+        _("Prices approved.") if approve else _("Prices rejected."),
     )
 
 
@@ -95,7 +96,7 @@ def quote_send(request, order_id: int):
         request,
         order_id,
         lambda: services.quote_send(order_id=order_id, user=request.user, valid_days=valid_days),
-        "Quote sent to the customer.",
+        _("Quote sent to the customer."),
     )
 
 
@@ -106,7 +107,7 @@ def quote_convert(request, order_id: int):
         request,
         order_id,
         lambda: services.quote_convert(order_id=order_id, user=request.user),
-        "The quote is now an order, at the quoted prices.",
+        _("The quote is now an order, at the quoted prices."),
     )
 
 

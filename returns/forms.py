@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Site
 
@@ -11,7 +13,9 @@ QTY = {"max_digits": 12, "decimal_places": 3}
 
 class RmaCreateForm(forms.Form):
     reason = forms.ChoiceField(choices=ReturnAuthorization.Reason.choices)
-    resolution = forms.ChoiceField(choices=ReturnAuthorization.Resolution.choices, label="Requested resolution")
+    resolution = forms.ChoiceField(
+        choices=ReturnAuthorization.Resolution.choices, label=gettext_lazy("Requested resolution")
+    )
     note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, returnable=(), **kwargs):
@@ -28,7 +32,7 @@ class RmaCreateForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.returnable and not any(data.get(f"qty_{row.line.pk}") for row in self.returnable):
-            raise forms.ValidationError("Give a quantity for at least one line.")
+            raise forms.ValidationError(_("Give a quantity for at least one line."))
         return data
 
     def quantities(self) -> dict[int, Decimal]:
@@ -40,11 +44,13 @@ class RmaCreateForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"placeholder": "Reason (required)"}))
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Reason (required)")})
+    )
 
 
 class RmaReceiveForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), label="Received at")
+    site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), label=gettext_lazy("Received at"))
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,17 +86,17 @@ class RmaInspectForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    days_since_delivery = forms.IntegerField(min_value=0, max_value=3650, label="Days since delivery")
+    days_since_delivery = forms.IntegerField(min_value=0, max_value=3650, label=gettext_lazy("Days since delivery"))
     approval_hours = forms.DecimalField(
-        max_digits=7, decimal_places=2, min_value=Decimal("0.1"), label="Approve within (h)"
+        max_digits=7, decimal_places=2, min_value=Decimal("0.1"), label=gettext_lazy("Approve within (h)")
     )
     refund_hours = forms.DecimalField(
-        max_digits=7, decimal_places=2, min_value=Decimal("0.1"), label="Credit within (h)"
+        max_digits=7, decimal_places=2, min_value=Decimal("0.1"), label=gettext_lazy("Credit within (h)")
     )
 
 
 class ClaimForm(forms.Form):
-    invoice_id = forms.IntegerField(min_value=1, label="Invoice")
+    invoice_id = forms.IntegerField(min_value=1, label=gettext_lazy("Invoice"))
     invoice_number = forms.CharField(max_length=30, required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(choices=Claim.Kind.choices)
     description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -112,7 +118,7 @@ class ClaimForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not any(data.get(f"qty_{line.pk}") for line in self.order_lines):
-            raise forms.ValidationError("Give a quantity for at least one line.")
+            raise forms.ValidationError(_("Give a quantity for at least one line."))
         return data
 
     def lines(self) -> dict[int, dict]:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy
 
 from orders.models import MONEY, QUANTITY, Customer, Order, OrderLine, Site
 
@@ -37,26 +38,26 @@ class ReturnAuthorization(models.Model):
     """An RMA: goods a customer may send back, from one or more of its delivered orders."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"  # customer service recorded it; waits for approval
-        APPROVED = "approved", "Approved"  # within policy; number and label go to the customer
-        REJECTED = "rejected", "Rejected"  # refused with a reason (final)
-        RECEIVED = "received", "Received"  # the goods are back at a site; the warehouse inspects them
-        CREDIT_PENDING = "credit_pending", "Credit pending"  # inspected; finance owes a credit note
-        COMPLETED = "completed", "Completed"  # credited, replaced or repaired (final)
-        CANCELLED = "cancelled", "Cancelled"  # withdrawn before the goods came back (final)
+        REQUESTED = "requested", gettext_lazy("Requested")  # customer service recorded it; waits for approval
+        APPROVED = "approved", gettext_lazy("Approved")  # within policy; number and label go to the customer
+        REJECTED = "rejected", gettext_lazy("Rejected")  # refused with a reason (final)
+        RECEIVED = "received", gettext_lazy("Received")  # the goods are back at a site; the warehouse inspects them
+        CREDIT_PENDING = "credit_pending", gettext_lazy("Credit pending")  # inspected; finance owes a credit note
+        COMPLETED = "completed", gettext_lazy("Completed")  # credited, replaced or repaired (final)
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")  # withdrawn before the goods came back (final)
 
     class Reason(models.TextChoices):
-        DEFECTIVE = "defective", "Defective"
-        DAMAGED = "damaged", "Damaged in transit"
-        WRONG_ITEM = "wrong_item", "Wrong item shipped"
-        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-        NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
-        OTHER = "other", "Other"
+        DEFECTIVE = "defective", gettext_lazy("Defective")
+        DAMAGED = "damaged", gettext_lazy("Damaged in transit")
+        WRONG_ITEM = "wrong_item", gettext_lazy("Wrong item shipped")
+        NOT_AS_DESCRIBED = "not_as_described", gettext_lazy("Not as described")
+        NO_LONGER_NEEDED = "no_longer_needed", gettext_lazy("No longer needed")
+        OTHER = "other", gettext_lazy("Other")
 
     class Resolution(models.TextChoices):
-        REFUND = "refund", "Refund / credit note"
-        REPLACEMENT = "replacement", "Replacement"
-        REPAIR = "repair", "Repair"
+        REFUND = "refund", gettext_lazy("Refund / credit note")
+        REPLACEMENT = "replacement", gettext_lazy("Replacement")
+        REPAIR = "repair", gettext_lazy("Repair")
 
     number = models.CharField(max_length=30, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -66,10 +67,17 @@ class ReturnAuthorization(models.Model):
     note = models.TextField(blank=True)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rejection_reason = models.CharField(max_length=500, blank=True)
-    credit_failure = models.CharField(max_length=500, blank=True, help_text="Why billing could not credit yet.")
+    credit_failure = models.CharField(
+        max_length=500, blank=True, help_text=gettext_lazy("Why billing could not credit yet.")
+    )
     credit_note_numbers = models.CharField(max_length=300, blank=True)
     replacement_order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Made for this return."
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=gettext_lazy("Made for this return."),
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
@@ -101,13 +109,13 @@ class ReturnAuthorization(models.Model):
 
 class ReturnLine(models.Model):
     class Disposition(models.TextChoices):
-        RESTOCK = "restock", "Restock"  # as good as new: back on the shelf
-        SCRAP = "scrap", "Scrap"  # not sellable
-        REPAIR = "repair", "Repair"  # to the workshop, then back to the customer
+        RESTOCK = "restock", gettext_lazy("Restock")  # as good as new: back on the shelf
+        SCRAP = "scrap", gettext_lazy("Scrap")  # not sellable
+        REPAIR = "repair", gettext_lazy("Repair")  # to the workshop, then back to the customer
 
     rma = models.ForeignKey(ReturnAuthorization, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(**QUANTITY, help_text="Authorized to come back.")
+    quantity = models.DecimalField(**QUANTITY, help_text=gettext_lazy("Authorized to come back."))
     quantity_received = models.DecimalField(**QUANTITY, default=ZERO)
     disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
     inspection_note = models.CharField(max_length=300, blank=True)
@@ -132,15 +140,15 @@ class Claim(models.Model):
     """A customer disputes an invoice: goods missing or damaged, or the price."""
 
     class Kind(models.TextChoices):
-        SHORTAGE = "shortage", "Shortage"
-        DAMAGE = "damage", "Damage"
-        PRICE_DISPUTE = "price_dispute", "Price dispute"
+        SHORTAGE = "shortage", gettext_lazy("Shortage")
+        DAMAGE = "damage", gettext_lazy("Damage")
+        PRICE_DISPUTE = "price_dispute", gettext_lazy("Price dispute")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"  # recorded; the invoice counts as disputed
-        CREDIT_PENDING = "credit_pending", "Credit pending"  # accepted; finance owes a credit note
-        CREDITED = "credited", "Credited"  # resolved by a credit note (final)
-        REJECTED = "rejected", "Rejected"  # refused with a reason (final)
+        OPEN = "open", gettext_lazy("Open")  # recorded; the invoice counts as disputed
+        CREDIT_PENDING = "credit_pending", gettext_lazy("Credit pending")  # accepted; finance owes a credit note
+        CREDITED = "credited", gettext_lazy("Credited")  # resolved by a credit note (final)
+        REJECTED = "rejected", gettext_lazy("Rejected")  # refused with a reason (final)
 
     number = models.CharField(max_length=30, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -181,7 +189,7 @@ class ClaimLine(models.Model):
         **MONEY,
         null=True,
         blank=True,
-        help_text="Credit per unit; empty: the invoiced price (price disputes: the difference).",
+        help_text=gettext_lazy("Credit per unit; empty: the invoiced price (price disputes: the difference)."),
     )
 
     class Meta:

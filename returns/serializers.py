@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from orders.models import Customer, Order, Site
@@ -78,7 +80,7 @@ class RmaCreateSerializer(serializers.Serializer):
     def validate_lines(self, value):
         ids = [row["order_line"] for row in value]
         if len(ids) != len(set(ids)):
-            raise serializers.ValidationError("Each order line once.")
+            raise serializers.ValidationError(_("Each order line once."))
         return value
 
 
@@ -87,7 +89,7 @@ class ReturnReasonSerializer(serializers.Serializer):
 
 
 class ReceiveLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField(min_value=1, help_text="RMA line id")
+    line = serializers.IntegerField(min_value=1, help_text=gettext_lazy("RMA line id"))
     quantity = serializers.DecimalField(**QTY, min_value=Decimal("0"))
 
 
@@ -97,7 +99,7 @@ class RmaReceiveSerializer(serializers.Serializer):
 
 
 class InspectLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField(min_value=1, help_text="RMA line id")
+    line = serializers.IntegerField(min_value=1, help_text=gettext_lazy("RMA line id"))
     disposition = serializers.ChoiceField(choices=ReturnLine.Disposition.choices)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
 from orders.models import Customer, Order, OrderLine, Site
@@ -69,26 +70,35 @@ def rma_create(
     Opens a timed hand-off for customer service to approve it."""
     lines = {int(k): Decimal(v) for k, v in lines.items() if Decimal(v) != 0}
     if not lines:
-        raise ValidationFailed("Nothing to return.", field_errors={"lines": ["Give a quantity for at least one line."]})
+        raise ValidationFailed(
+            _("Nothing to return."), field_errors={"lines": [_("Give a quantity for at least one line.")]}
+        )
     if any(quantity < 0 for quantity in lines.values()):
-        raise ValidationFailed("Negative quantity.", field_errors={"lines": ["Quantities must be positive."]})
+        raise ValidationFailed(_("Negative quantity."), field_errors={"lines": [_("Quantities must be positive.")]})
     with transaction.atomic():
         order_lines = OrderLine.objects.select_for_update().select_related("order").in_bulk(sorted(lines))
         errors = []
         if len(order_lines) != len(lines) or any(ol.order.customer_id != customer.pk for ol in order_lines.values()):
             raise ValidationFailed(
-                "Unknown order lines.", field_errors={"lines": ["Only lines of this customer's orders can come back."]}
+                _("Unknown order lines."),
+                field_errors={"lines": [_("Only lines of this customer's orders can come back.")]},
             )
         delivered = selectors.delivered_on({ol.order_id for ol in order_lines.values()})
         authorized = selectors.authorized_open(lines)
         for line_id, quantity in lines.items():
             ol = order_lines[line_id]
             if ol.order_id not in delivered:
-                errors.append(f"{ol.order.number} line {ol.line_no} is not delivered yet.")
+                errors.append(
+                    _("%(number)s line %(line_no)s is not delivered yet.")
+                    % {"number": ol.order.number, "line_no": ol.line_no}
+                )
                 continue
             free = ol.quantity_shipped - ol.quantity_returned - authorized.get(line_id, ZERO)
             if quantity > free:
-                errors.append(f"{ol.order.number} line {ol.line_no}: at most {free.normalize()} can come back.")
+                errors.append(
+                    _("%(number)s line %(line_no)s: at most %(free)s can come back.")
+                    % {"number": ol.order.number, "line_no": ol.line_no, "free": free.normalize()}
+                )
         if errors:
             raise ValidationFailed(" ".join(errors), field_errors={"lines": errors})
         first_order = min((ol.order for ol in order_lines.values()), key=lambda o: o.pk)
@@ -120,7 +130,10 @@ def rma_create(
 def _locked_rma(rma_id: int, *allowed) -> ReturnAuthorization:
     rma = ReturnAuthorization.objects.select_for_update().get(pk=rma_id)
     if allowed and rma.status not in allowed:
-        raise ReturnStateError(f"{rma.number} is {rma.get_status_display().lower()}: that is not possible now.")
+        raise ReturnStateError(
+            _("%(number)s is %(lower)s: that is not possible now.")
+            % {"number": rma.number, "lower": rma.get_status_display().lower()}
+        )
     return rma
 
 
@@ -143,8 +156,15 @@ def rma_approve(*, rma_id: int, user, today=None) -> ReturnAuthorization:
         ]
         if late:
             raise OutsidePolicy(
-                f"Outside the {policy.days_since_delivery}-day return policy.",
-                field_errors={"lines": [f"{text}: more than {policy.days_since_delivery} days ago." for text in late]},
+                _("Outside the %(days_since_delivery)s-day return policy.")
+                % {"days_since_delivery": policy.days_since_delivery},
+                field_errors={
+                    "lines": [
+                        _("%(text)s: more than %(days_since_delivery)s days ago.")
+                        % {"text": text, "days_since_delivery": policy.days_since_delivery}
+                        for text in late
+                    ]
+                },
             )
         rma.status, rma.approved_by, rma.approved_at = RMA.APPROVED, user, timezone.now()
         rma.save(update_fields=["status", "approved_by", "approved_at"])
@@ -155,7 +175,7 @@ def rma_approve(*, rma_id: int, user, today=None) -> ReturnAuthorization:
 def rma_reject(*, rma_id: int, user, reason: str) -> ReturnAuthorization:
     """Refuse an RMA not yet received, with a reason; its quantities are free again."""
     if not (reason or "").strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why.")]})
     with transaction.atomic():
         rma = _locked_rma(rma_id, RMA.REQUESTED, RMA.APPROVED)
         rma.status, rma.rejection_reason, rma.completed_at = RMA.REJECTED, reason.strip(), timezone.now()
@@ -177,9 +197,11 @@ def rma_receive(*, rma_id: int, user, site: Site, quantities: dict[int, Decimal]
             if line_id not in lines or not ZERO <= quantity <= lines[line_id].quantity
         ]
         if errors:
-            raise ValidationFailed("Received more than authorized.", field_errors={"quantities": errors})
+            raise ValidationFailed(_("Received more than authorized."), field_errors={"quantities": errors})
         if not any(received.values()):
-            raise ValidationFailed("Nothing arrived.", field_errors={"quantities": ["Give at least one quantity."]})
+            raise ValidationFailed(
+                _("Nothing arrived."), field_errors={"quantities": [_("Give at least one quantity.")]}
+            )
         order_lines = OrderLine.objects.select_for_update().in_bulk(
             sorted(line.order_line_id for line in lines.values())
         )
@@ -209,7 +231,7 @@ def rma_inspect(*, rma_id: int, user, dispositions: dict[int, str], notes: dict[
         missing = [line.pk for line in arrived if dispositions.get(line.pk) not in ReturnLine.Disposition.values]
         if missing:
             raise ValidationFailed(
-                "Choose a disposition for every line that arrived.",
+                _("Choose a disposition for every line that arrived."),
                 field_errors={"dispositions": [f"Line {line_id}: restock, scrap or repair." for line_id in missing]},
             )
         for line in arrived:
@@ -328,10 +350,12 @@ def claim_open(
     ("returns.claim_opened", billing accuracy). Opens a timed hand-off to customer service to
     resolve it."""
     if not (description or "").strip():
-        raise ValidationFailed("Describe the claim.", field_errors={"description": ["Say what is wrong."]})
+        raise ValidationFailed(_("Describe the claim."), field_errors={"description": [_("Say what is wrong.")]})
     lines = {int(k): v for k, v in lines.items() if v.get("quantity")}
     if not lines:
-        raise ValidationFailed("No lines claimed.", field_errors={"lines": ["Give a quantity for at least one line."]})
+        raise ValidationFailed(
+            _("No lines claimed."), field_errors={"lines": [_("Give a quantity for at least one line.")]}
+        )
     with transaction.atomic():
         order_lines = OrderLine.objects.select_for_update().filter(order=order).in_bulk(sorted(lines))
         errors = []
@@ -340,11 +364,16 @@ def claim_open(
             if ol is None:
                 errors.append(f"Line {line_id} is not on order {order.number}.")
             elif not ZERO < Decimal(spec["quantity"]) <= ol.quantity_invoiced:
-                errors.append(f"Line {ol.line_no}: between 0 and the invoiced {ol.quantity_invoiced.normalize()}.")
+                errors.append(
+                    _("Line %(line_no)s: between 0 and the invoiced %(quantity_invoiced)s.")
+                    % {"line_no": ol.line_no, "quantity_invoiced": ol.quantity_invoiced.normalize()}
+                )
             elif kind == Claim.Kind.PRICE_DISPUTE and not spec.get("unit_price"):
-                errors.append(f"Line {ol.line_no}: a price dispute names the credit per unit.")
+                errors.append(
+                    _("Line %(line_no)s: a price dispute names the credit per unit.") % {"line_no": ol.line_no}
+                )
             elif spec.get("unit_price") is not None and Decimal(spec["unit_price"]) <= 0:
-                errors.append(f"Line {ol.line_no}: the credit per unit must be positive.")
+                errors.append(_("Line %(line_no)s: the credit per unit must be positive.") % {"line_no": ol.line_no})
         if errors:
             raise ValidationFailed(" ".join(errors), field_errors={"lines": errors})
         claim = Claim.objects.create(
@@ -383,7 +412,10 @@ def claim_open(
 def _locked_claim(claim_id: int, *allowed) -> Claim:
     claim = Claim.objects.select_for_update().select_related("order").get(pk=claim_id)
     if allowed and claim.status not in allowed:
-        raise ReturnStateError(f"{claim.number} is {claim.get_status_display().lower()}: that is not possible now.")
+        raise ReturnStateError(
+            _("%(number)s is %(lower)s: that is not possible now.")
+            % {"number": claim.number, "lower": claim.get_status_display().lower()}
+        )
     return claim
 
 
@@ -417,7 +449,7 @@ def claim_accept(*, claim_id: int, user) -> Claim:
 def claim_reject(*, claim_id: int, user, reason: str) -> Claim:
     """Refuse an open claim with a reason (the invoice stays counted as disputed)."""
     if not (reason or "").strip():
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why.")]})
     with transaction.atomic():
         claim = _locked_claim(claim_id, Claim.Status.OPEN)
         claim.status, claim.rejection_reason = Claim.Status.REJECTED, reason.strip()

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.access import role_required
@@ -72,7 +73,7 @@ def policy_update(request):
         messages.error(request, form_errors_text(form))
     else:
         services.return_policy_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "Return policy saved.")
+        messages.success(request, _("Return policy saved."))
     return redirect("returns:rma_list")
 
 
@@ -106,10 +107,12 @@ def rma_create(request):
             except DomainError as error:
                 messages.error(request, domain_error_text(error))
             else:
-                messages.success(request, f"Return {rma.number} recorded; approve it to send the label.")
+                messages.success(
+                    request, _("Return %(number)s recorded; approve it to send the label.") % {"number": rma.number}
+                )
                 return redirect("returns:rma_detail", rma_id=rma.pk)
         else:
-            messages.error(request, "Please correct the errors below.")
+            messages.error(request, _("Please correct the errors below."))
     return render(
         request,
         "returns/rma_create.html",
@@ -158,7 +161,7 @@ def rma_approve(request, rma_id: int):
         request,
         rma_id,
         lambda: services.rma_approve(rma_id=rma_id, user=request.user),
-        "Approved: print the return label for the customer.",
+        _("Approved: print the return label for the customer."),
     )
 
 
@@ -167,13 +170,13 @@ def rma_approve(request, rma_id: int):
 def rma_reject(request, rma_id: int):
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a reason for rejecting the return.")
+        messages.error(request, _("Give a reason for rejecting the return."))
         return redirect("returns:rma_detail", rma_id=rma_id)
     return _rma_step(
         request,
         rma_id,
         lambda: services.rma_reject(rma_id=rma_id, user=request.user, reason=form.cleaned_data["reason"]),
-        "Return rejected.",
+        _("Return rejected."),
     )
 
 
@@ -191,7 +194,7 @@ def rma_receive(request, rma_id: int):
         lambda: services.rma_receive(
             rma_id=rma_id, user=request.user, site=form.cleaned_data["site"], quantities=form.quantities()
         ),
-        "Goods received: inspect them.",
+        _("Goods received: inspect them."),
     )
 
 
@@ -209,7 +212,7 @@ def rma_inspect(request, rma_id: int):
         lambda: services.rma_inspect(
             rma_id=rma_id, user=request.user, dispositions=form.dispositions(), notes=form.notes()
         ),
-        "Inspection recorded.",
+        _("Inspection recorded."),
     )
 
 
@@ -220,7 +223,7 @@ def rma_request_credit(request, rma_id: int):
         request,
         rma_id,
         lambda: services.rma_request_credit_again(rma_id=rma_id, user=request.user),
-        "Billing was asked again for the credit note.",
+        _("Billing was asked again for the credit note."),
     )
 
 
@@ -229,7 +232,7 @@ def rma_request_credit(request, rma_id: int):
 def rma_label(request, rma_id: int):
     rma = _rma_or_404(rma_id)
     if rma.status == ReturnAuthorization.Status.REQUESTED or rma.status == ReturnAuthorization.Status.REJECTED:
-        messages.error(request, "The label is printable once the return is approved.")
+        messages.error(request, _("The label is printable once the return is approved."))
         return redirect("returns:rma_detail", rma_id=rma_id)
     return render(request, "returns/rma_label.html", {"rma": rma, "lines": selectors.rma_lines(rma)})
 
@@ -272,12 +275,12 @@ def claim_create(request, order_id: int):
             except DomainError as error:
                 messages.error(request, domain_error_text(error))
             else:
-                messages.success(request, f"Claim {claim.number} recorded.")
+                messages.success(request, _("Claim %(number)s recorded.") % {"number": claim.number})
                 return redirect("returns:claim_detail", claim_id=claim.pk)
         else:
-            messages.error(request, "Please correct the errors below.")
+            messages.error(request, _("Please correct the errors below."))
     if not form.order_lines:
-        messages.error(request, f"Nothing on order {order.number} is invoiced yet.")
+        messages.error(request, _("Nothing on order %(number)s is invoiced yet.") % {"number": order.number})
     return render(
         request,
         "returns/claim_create.html",
@@ -320,7 +323,7 @@ def claim_accept(request, claim_id: int):
         request,
         claim_id,
         lambda: services.claim_accept(claim_id=claim_id, user=request.user),
-        "Claim accepted: finance issues the credit note.",
+        _("Claim accepted: finance issues the credit note."),
     )
 
 
@@ -329,13 +332,13 @@ def claim_accept(request, claim_id: int):
 def claim_reject(request, claim_id: int):
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a reason for rejecting the claim.")
+        messages.error(request, _("Give a reason for rejecting the claim."))
         return redirect("returns:claim_detail", claim_id=claim_id)
     return _claim_step(
         request,
         claim_id,
         lambda: services.claim_reject(claim_id=claim_id, user=request.user, reason=form.cleaned_data["reason"]),
-        "Claim rejected.",
+        _("Claim rejected."),
     )
 
 

@@ -6,6 +6,7 @@ An overload gets 400 {"code": "capacity_exceeded", "day": [...]}."""
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -113,7 +114,9 @@ class JobFinish(JobStep):
 class BoardView(SchedulingView, APIView):
     """The visible window: capacity and load per work center and day, and the jobs in it."""
 
-    @extend_schema(parameters=[BoardQuerySerializer], responses={200: OpenApiResponse(description="The board window")})
+    @extend_schema(
+        parameters=[BoardQuerySerializer], responses={200: OpenApiResponse(description=_("The board window"))}
+    )
     def get(self, request):
         query = BoardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -152,7 +155,9 @@ class BoardView(SchedulingView, APIView):
 
 
 class AutoSchedule(SchedulingView, APIView):
-    @extend_schema(request=AutoScheduleSerializer, responses={200: OpenApiResponse(description="placed, left, late")})
+    @extend_schema(
+        request=AutoScheduleSerializer, responses={200: OpenApiResponse(description=_("placed, left, late"))}
+    )
     def post(self, request):
         serializer = AutoScheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class SchedulingConfig(AppConfig):
@@ -21,8 +22,8 @@ class SchedulingConfig(AppConfig):
         )
         providers.register("promise", promising.promise_from_capacity)
         providers.register("score", promising.score_capacity_fit)
-        navigation.register("Planning board", "scheduling:board", roles=READERS, order=35)
-        navigation.register("Expedites", "scheduling:expedite_list", roles=READERS, order=36)
+        navigation.register(gettext_lazy("Planning board"), "scheduling:board", roles=READERS, order=35)
+        navigation.register(gettext_lazy("Expedites"), "scheduling:expedite_list", roles=READERS, order=36)
         panels.register(
             "scheduling", template="scheduling/_order_panel.html", context=selectors.order_scheduling_panel, order=15
         )

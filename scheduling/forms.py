@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import WorkCenter
 
@@ -22,12 +24,14 @@ class JobStepForm(forms.Form):
 
 class ExpediteRequestForm(forms.Form):
     order = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    needed_by = forms.DateField(label="Needed by", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"placeholder": "Why the customer needs it"}))
+    needed_by = forms.DateField(label=gettext_lazy("Needed by"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Why the customer needs it")})
+    )
 
 
 class ExpediteDecisionForm(forms.Form):
-    reason = forms.CharField(max_length=500, required=False, label="Reason / note")
+    reason = forms.CharField(max_length=500, required=False, label=gettext_lazy("Reason / note"))
 
 
 class CapacityExceptionForm(forms.Form):
@@ -43,5 +47,5 @@ class CapacityExceptionForm(forms.Form):
         data = super().clean()
         kind, hours = data.get("kind"), data.get("hours")
         if kind and kind != CapacityException.Kind.HOLIDAY and not hours:
-            self.add_error("hours", "Give the hours (more than 0).")
+            self.add_error("hours", _("Give the hours (more than 0)."))
         return data

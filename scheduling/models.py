@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from orders.models import QUANTITY, Customer, Order, OrderLine, RoutingStep, WorkCenter
 
@@ -25,10 +26,13 @@ class CapacityException(models.Model):
     (WorkCenter.hours_per_day on the first days_per_week days of each week)."""
 
     class Kind(models.TextChoices):
-        HOLIDAY = "holiday", "Holiday (no capacity)"  # the day has no hours at all
-        SHIFT = "shift", "Shift pattern (hours replace the normal day)"  # e.g. a Saturday shift, a short day
-        EXTRA = "extra", "Extra hours / overtime (added)"  # added on top, e.g. approved overtime
-        DOWNTIME = "downtime", "Downtime (hours removed)"  # maintenance, breakdown
+        HOLIDAY = "holiday", gettext_lazy("Holiday (no capacity)")  # the day has no hours at all
+        SHIFT = (
+            "shift",
+            gettext_lazy("Shift pattern (hours replace the normal day)"),
+        )  # e.g. a Saturday shift, a short day
+        EXTRA = "extra", gettext_lazy("Extra hours / overtime (added)")  # added on top, e.g. approved overtime
+        DOWNTIME = "downtime", gettext_lazy("Downtime (hours removed)")  # maintenance, breakdown
 
     work_center = models.ForeignKey(WorkCenter, on_delete=models.CASCADE, related_name="capacity_exceptions")
     day = models.DateField()
@@ -55,15 +59,15 @@ class Job(models.Model):
     as hours per day (JobDay) from its start day until its finish day."""
 
     class State(models.TextChoices):
-        UNSCHEDULED = "unscheduled", "Unscheduled"  # waits in the side list
-        SCHEDULED = "scheduled", "Scheduled"  # placed on the board; may still move
-        STARTED = "started", "Started"  # on the shop floor; fixed in place
-        FINISHED = "finished", "Finished"  # done
+        UNSCHEDULED = "unscheduled", gettext_lazy("Unscheduled")  # waits in the side list
+        SCHEDULED = "scheduled", gettext_lazy("Scheduled")  # placed on the board; may still move
+        STARTED = "started", gettext_lazy("Started")  # on the shop floor; fixed in place
+        FINISHED = "finished", gettext_lazy("Finished")  # done
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
     order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
     routing_step = models.ForeignKey(RoutingStep, null=True, on_delete=models.SET_NULL, related_name="+")
-    sequence = models.PositiveSmallIntegerField(help_text="The routing operation's sequence.")
+    sequence = models.PositiveSmallIntegerField(help_text=gettext_lazy("The routing operation's sequence."))
     work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(**QUANTITY)
     hours = models.DecimalField(**HOURS)
@@ -71,9 +75,11 @@ class Job(models.Model):
     priority = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     promised_date = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.UNSCHEDULED)
-    scheduled_day = models.DateField(null=True, blank=True, help_text="The day it starts.")
-    finish_day = models.DateField(null=True, blank=True, help_text="The last day it has hours booked.")
-    position = models.PositiveIntegerField(default=0, help_text="Order among the jobs starting in the same cell.")
+    scheduled_day = models.DateField(null=True, blank=True, help_text=gettext_lazy("The day it starts."))
+    finish_day = models.DateField(null=True, blank=True, help_text=gettext_lazy("The last day it has hours booked."))
+    position = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Order among the jobs starting in the same cell.")
+    )
     # Optimistic concurrency: every change bumps it; a move sent with an older one is refused.
     version = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -139,9 +145,9 @@ class ExpediteRequest(models.Model):
     """A sales rep asks to pull an order in to a date; the scheduler approves or declines."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"  # waits for the scheduler
-        APPROVED = "approved", "Approved"  # the order's jobs were pulled in; the cost is recorded
-        DECLINED = "declined", "Declined"  # refused, with a reason
+        PENDING = "pending", gettext_lazy("Pending")  # waits for the scheduler
+        APPROVED = "approved", gettext_lazy("Approved")  # the order's jobs were pulled in; the cost is recorded
+        DECLINED = "declined", gettext_lazy("Declined")  # refused, with a reason
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -183,11 +189,11 @@ class RescheduleEvent(models.Model):
     can be counted per customer and per rep."""
 
     class Kind(models.TextChoices):
-        PLACE = "place", "Placed"  # an unscheduled job put on the board
-        MOVE = "move", "Moved"  # a scheduled job moved to another day or position
-        UNSCHEDULE = "unschedule", "Taken off the board"
-        AUTO = "auto", "Scheduled automatically"
-        EXPEDITE = "expedite", "Expedited"  # an approved expedite request
+        PLACE = "place", gettext_lazy("Placed")  # an unscheduled job put on the board
+        MOVE = "move", gettext_lazy("Moved")  # a scheduled job moved to another day or position
+        UNSCHEDULE = "unschedule", gettext_lazy("Taken off the board")
+        AUTO = "auto", gettext_lazy("Scheduled automatically")
+        EXPEDITE = "expedite", gettext_lazy("Expedited")  # an approved expedite request
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -203,8 +209,12 @@ class RescheduleEvent(models.Model):
     from_day = models.DateField(null=True, blank=True)
     to_day = models.DateField(null=True, blank=True)
     jobs_moved = models.PositiveIntegerField(default=0)
-    jobs_pushed = models.PositiveIntegerField(default=0, help_text="Other orders' jobs that now finish later.")
-    jobs_made_late = models.PositiveIntegerField(default=0, help_text="Pushed jobs now past their promised date.")
+    jobs_pushed = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Other orders' jobs that now finish later.")
+    )
+    jobs_made_late = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Pushed jobs now past their promised date.")
+    )
     overtime_hours = models.DecimalField(**HOURS, default=ZERO)
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Greatest, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.models import Order, WorkCenter
 from orders.roles import user_has_role
@@ -405,14 +406,14 @@ def expedite_cost(*, order_id: int, needed_by: date, max_overtime_per_day: Decim
     if open_jobs and all(job.finish_day for job in order_jobs_ if job.state != Job.State.FINISHED):
         cost.finish_before = max(job.finish_day for job in order_jobs_ if job.finish_day)
     if not open_jobs:
-        cost.feasible, cost.message = False, "The order has no job left to move."
+        cost.feasible, cost.message = False, _("The order has no job left to move.")
         return cost
     if needed_by < today:
-        cost.feasible, cost.message = False, "The date asked for has passed."
+        cost.feasible, cost.message = False, _("The date asked for has passed.")
         return cost
     if cost.finish_before and cost.finish_before <= needed_by:
         cost.finish_after = cost.finish_before
-        cost.message = "The order already finishes by that date: nothing to move."
+        cost.message = _("The order already finishes by that date: nothing to move.")
         return cost
 
     wc_ids = sorted({job.work_center_id for job in open_jobs})
@@ -446,9 +447,10 @@ def expedite_cost(*, order_id: int, needed_by: date, max_overtime_per_day: Decim
         earliest = max(today, line_ready.get(job.order_line_id, today))
         if earliest > needed_by:
             cost.feasible = False
-            cost.message = (
-                f"Operation {job.sequence} cannot start before {earliest:%Y-%m-%d}, after the date asked for."
-            )
+            cost.message = _("Operation %(sequence)s cannot start before %(earliest)s, after the date asked for.") % {
+                "sequence": job.sequence,
+                "earliest": format(earliest, "%Y-%m-%d"),
+            }
             return cost
         pieces, left = capacity.plan(wc_id=job.work_center_id, hours=job.hours, start=earliest, until=needed_by)
         if left > 0:
@@ -456,10 +458,13 @@ def expedite_cost(*, order_id: int, needed_by: date, max_overtime_per_day: Decim
             day_total = capacity.cap(job.work_center_id, needed_by) + left
             if overtime_so_far + left > max_overtime_per_day or day_total > Decimal("24"):
                 cost.feasible = False
-                cost.message = (
-                    f"{work_centers[job.work_center_id].code} cannot make it by {needed_by:%Y-%m-%d} even with "
-                    f"{fmt_hours(max_overtime_per_day)} h overtime."
-                )
+                cost.message = _(
+                    "%(code)s cannot make it by %(needed_by)s even with %(max_overtime_per_day)s h overtime."
+                ) % {
+                    "code": work_centers[job.work_center_id].code,
+                    "needed_by": format(needed_by, "%Y-%m-%d"),
+                    "max_overtime_per_day": fmt_hours(max_overtime_per_day),
+                }
                 return cost
             capacity.add_capacity(wc_id=job.work_center_id, day=needed_by, hours=left)
             cost.overtime[(job.work_center_id, needed_by)] = overtime_so_far + left

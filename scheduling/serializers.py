@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from orders.models import Order, WorkCenter
@@ -94,7 +95,7 @@ class ExpediteCreateSerializer(serializers.Serializer):
 
     def validate_needed_by(self, value):
         if value < timezone.localdate():
-            raise serializers.ValidationError("Choose today or later.")
+            raise serializers.ValidationError(_("Choose today or later."))
         return value
 
 

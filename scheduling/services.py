@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.errors import ActionNotPermitted, ValidationFailed
 from orders.models import Order, OrderLine, RoutingStep, Site, WorkCenter
@@ -35,14 +36,17 @@ S = Job.State
 def _require(actor, roles, what: str) -> None:
     """actor=None is the system itself; a person needs one of `roles`."""
     if actor is not None and not user_has_role(actor, roles):
-        raise ActionNotPermitted(f"Your role may not {what}.")
+        raise ActionNotPermitted(_("Your role may not %(what)s.") % {"what": what})
 
 
 def _check_version(job: Job, expected_version: int | None) -> None:
     if expected_version is not None and job.version != expected_version:
         raise JobChanged(
-            f"Someone else changed this job (order {job.order.number}, operation {job.sequence}) "
-            "since you loaded the board. Reload the board and try again."
+            _(
+                "Someone else changed this job (order %(number)s, operation %(sequence)s) since you loaded "
+                "the board. Reload the board and try again."
+            )
+            % {"number": job.order.number, "sequence": job.sequence}
         )
 
 
@@ -117,7 +121,7 @@ def jobs_drop_for_order(*, order_id: int) -> int:
         ExpediteRequest.objects.filter(order_id=order_id, status=ExpediteRequest.Status.PENDING).update(
             status=ExpediteRequest.Status.DECLINED, decided_at=timezone.now(), decision_note="The order was cancelled."
         )
-        deleted, _ = Job.objects.filter(order_id=order_id).exclude(state=S.FINISHED).delete()
+        deleted, _details = Job.objects.filter(order_id=order_id).exclude(state=S.FINISHED).delete()
     return deleted
 
 
@@ -145,14 +149,18 @@ def job_move(*, job_id: int, day: date, expected_version: int | None, actor, pos
         job = _locked_job(job_id)
         _check_version(job, expected_version)
         if job.state not in (S.UNSCHEDULED, S.SCHEDULED):
-            raise JobStateError(f"This job is {job.get_state_display().lower()}: it stays where it is.")
+            raise JobStateError(
+                _("This job is %(lower)s: it stays where it is.") % {"lower": job.get_state_display().lower()}
+            )
         if day < today:
-            raise ValidationFailed("A job cannot start in the past.", field_errors={"day": ["Choose today or later."]})
+            raise ValidationFailed(
+                _("A job cannot start in the past."), field_errors={"day": [_("Choose today or later.")]}
+            )
         last = today + timedelta(days=selectors.HORIZON_DAYS)
         if day > last:
             raise ValidationFailed(
-                "That is beyond the planning horizon.",
-                field_errors={"day": [f"Choose a day up to {last:%Y-%m-%d}."]},
+                _("That is beyond the planning horizon."),
+                field_errors={"day": [_("Choose a day up to %(last)s.") % {"last": format(last, "%Y-%m-%d")}]},
             )
         capacity = selectors.capacity_model(
             work_centers=[job.work_center], first=day, last=last, exclude_job_ids=[job.pk]
@@ -160,16 +168,25 @@ def job_move(*, job_id: int, day: date, expected_version: int | None, actor, pos
         wc = job.work_center
         if capacity.free(wc.pk, day) <= 0:
             raise CapacityExceeded(
-                f"Overload refused: {wc.code} on {day:%a %d %b} has {fmt_hours(capacity.booked(wc.pk, day))} of "
-                f"{fmt_hours(capacity.cap(wc.pk, day))} h booked, nothing free for this job's "
-                f"{fmt_hours(job.hours)} h.",
-                field_errors={"day": ["No free capacity on this day."]},
+                _(
+                    "Overload refused: %(code)s on %(day)s has %(booked)s of %(capacity)s h booked, "
+                    "nothing free for this job's %(hours)s h."
+                )
+                % {
+                    "code": wc.code,
+                    "day": format(day, "%a %d %b"),
+                    "booked": fmt_hours(capacity.booked(wc.pk, day)),
+                    "capacity": fmt_hours(capacity.cap(wc.pk, day)),
+                    "hours": fmt_hours(job.hours),
+                },
+                field_errors={"day": [_("No free capacity on this day.")]},
             )
         pieces = capacity.book(wc_id=wc.pk, hours=job.hours, start=day)
         if pieces is None:
             raise CapacityExceeded(
-                f"Overload refused: {wc.code} has not {fmt_hours(job.hours)} h free before {last:%Y-%m-%d}.",
-                field_errors={"day": ["Not enough capacity within the horizon."]},
+                _("Overload refused: %(code)s has not %(hours)s h free before %(last)s.")
+                % {"code": wc.code, "hours": fmt_hours(job.hours), "last": format(last, "%Y-%m-%d")},
+                field_errors={"day": [_("Not enough capacity within the horizon.")]},
             )
         from_day, was_state = job.scheduled_day, job.state
         _write_booking(job, pieces)
@@ -222,7 +239,10 @@ def job_unschedule(*, job_id: int, expected_version: int | None, actor) -> Job:
         job = _locked_job(job_id)
         _check_version(job, expected_version)
         if job.state != S.SCHEDULED:
-            raise JobStateError(f"This job is {job.get_state_display().lower()}: it cannot be taken off the board.")
+            raise JobStateError(
+                _("This job is %(lower)s: it cannot be taken off the board.")
+                % {"lower": job.get_state_display().lower()}
+            )
         from_day = job.scheduled_day
         JobDay.objects.filter(job=job).delete()
         job.state, job.scheduled_day, job.finish_day, job.position = S.UNSCHEDULED, None, None, 0
@@ -251,22 +271,27 @@ def job_start(*, job_id: int, actor, expected_version: int | None = None) -> Job
         job = Job.objects.select_for_update(of=("self",)).select_related("order", "work_center").get(pk=job_id)
         _check_version(job, expected_version)
         if job.state != S.SCHEDULED:
-            raise JobStateError(f"This job is {job.get_state_display().lower()}: only a scheduled job can start.")
+            raise JobStateError(
+                _("This job is %(lower)s: only a scheduled job can start.") % {"lower": job.get_state_display().lower()}
+            )
         order = job.order
         if order.status == OrderStatus.ACCEPTED:
             raise ValidationFailed(
-                f"Place all of order {order.number}'s jobs on the board before starting one.",
-                field_errors={"job": ["The order still has unscheduled jobs."]},
+                _("Place all of order %(number)s's jobs on the board before starting one.") % {"number": order.number},
+                field_errors={"job": [_("The order still has unscheduled jobs.")]},
             )
         if order.status not in (OrderStatus.SCHEDULED, OrderStatus.IN_PRODUCTION):
-            raise JobStateError(f"Order {order.number} is {order.get_status_display().lower()}: no production now.")
+            raise JobStateError(
+                _("Order %(number)s is %(lower)s: no production now.")
+                % {"number": order.number, "lower": order.get_status_display().lower()}
+            )
         waiting = Job.objects.filter(
             order_line_id=job.order_line_id, sequence__lt=job.sequence, state__in=(S.UNSCHEDULED, S.SCHEDULED)
         ).exists()
         if waiting:
             raise ValidationFailed(
-                "The previous operation of this line has not started yet.",
-                field_errors={"job": ["Start the earlier operation first."]},
+                _("The previous operation of this line has not started yet."),
+                field_errors={"job": [_("Start the earlier operation first.")]},
             )
         job.state, job.started_at = S.STARTED, timezone.now()
         job.version += 1
@@ -293,7 +318,9 @@ def job_finish(*, job_id: int, actor, expected_version: int | None = None) -> Jo
         job = Job.objects.select_for_update(of=("self",)).select_related("work_center").get(pk=job_id)
         _check_version(job, expected_version)
         if job.state != S.STARTED:
-            raise JobStateError(f"This job is {job.get_state_display().lower()}: only a started job can finish.")
+            raise JobStateError(
+                _("This job is %(lower)s: only a started job can finish.") % {"lower": job.get_state_display().lower()}
+            )
         job.state, job.finished_at = S.FINISHED, timezone.now()
         job.version += 1
         job.save(update_fields=["state", "finished_at", "version", "updated_at"])
@@ -301,7 +328,10 @@ def job_finish(*, job_id: int, actor, expected_version: int | None = None) -> Jo
         if Job.objects.filter(order_id=order.pk).exclude(state=S.FINISHED).exists():
             return job
         if order.status != OrderStatus.IN_PRODUCTION:
-            raise JobStateError(f"Order {order.number} is {order.get_status_display().lower()}, not in production.")
+            raise JobStateError(
+                _("Order %(number)s is %(lower)s, not in production.")
+                % {"number": order.number, "lower": order.get_status_display().lower()}
+            )
         made = {}
         for line_id, quantity in (
             Job.objects.filter(order_id=order.pk)
@@ -414,24 +444,28 @@ def expedite_request_create(*, order_id: int, needed_by: date, reason: str, acto
     _require(actor, EXPEDITE_REQUESTERS, "ask for an expedite")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why the customer needs it."]})
+        raise ValidationFailed(
+            _("A reason is required."), field_errors={"reason": [_("Say why the customer needs it.")]}
+        )
     if needed_by < timezone.localdate():
-        raise ValidationFailed("The date has passed.", field_errors={"needed_by": ["Choose today or later."]})
+        raise ValidationFailed(_("The date has passed."), field_errors={"needed_by": [_("Choose today or later.")]})
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status not in EXPEDITABLE_STATUSES:
             raise ValidationFailed(
-                f"Order {order.number} is {order.get_status_display().lower()}: nothing for production to expedite.",
-                field_errors={"order": ["Not in production planning."]},
+                _("Order %(number)s is %(lower)s: nothing for production to expedite.")
+                % {"number": order.number, "lower": order.get_status_display().lower()},
+                field_errors={"order": [_("Not in production planning.")]},
             )
         if not Job.objects.filter(order_id=order_id).exclude(state=S.FINISHED).exists():
             raise ValidationFailed(
-                f"Order {order.number} has no production job left.", field_errors={"order": ["No open job."]}
+                _("Order %(number)s has no production job left.") % {"number": order.number},
+                field_errors={"order": [_("No open job.")]},
             )
         if ExpediteRequest.objects.filter(order_id=order_id, status=ExpediteRequest.Status.PENDING).exists():
             raise ValidationFailed(
-                f"Order {order.number} already has a pending expedite request.",
-                field_errors={"order": ["A request is already pending."]},
+                _("Order %(number)s already has a pending expedite request.") % {"number": order.number},
+                field_errors={"order": [_("A request is already pending.")]},
             )
         return ExpediteRequest.objects.create(
             order=order,
@@ -446,7 +480,7 @@ def expedite_request_create(*, order_id: int, needed_by: date, reason: str, acto
 def _locked_pending(request_id: int) -> ExpediteRequest:
     request = ExpediteRequest.objects.select_for_update().select_related("order").get(pk=request_id)
     if request.status != ExpediteRequest.Status.PENDING:
-        raise JobStateError(f"This request was already {request.get_status_display().lower()}.")
+        raise JobStateError(_("This request was already %(lower)s.") % {"lower": request.get_status_display().lower()})
     return request
 
 
@@ -478,7 +512,7 @@ def expedite_approve(*, request_id: int, actor, note: str = "") -> tuple[Expedit
             raise ValidationFailed(cost.message, field_errors={"needed_by": [cost.message]})
         now = timezone.now()
         for (wc_id, day), hours in cost.overtime.items():
-            exception, _ = CapacityException.objects.get_or_create(
+            exception, _created = CapacityException.objects.get_or_create(
                 work_center_id=wc_id,
                 day=day,
                 kind=CapacityException.Kind.EXTRA,
@@ -545,7 +579,7 @@ def expedite_decline(*, request_id: int, actor, reason: str) -> ExpediteRequest:
     _require(actor, EDITORS, "decline an expedite")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("A reason is required.", field_errors={"reason": ["Say why it is declined."]})
+        raise ValidationFailed(_("A reason is required."), field_errors={"reason": [_("Say why it is declined.")]})
     with transaction.atomic():
         request = _locked_pending(request_id)
         request.status, request.decided_by, request.decided_at = ExpediteRequest.Status.DECLINED, actor, timezone.now()
@@ -567,10 +601,10 @@ def capacity_exception_set(
     if kind == CapacityException.Kind.HOLIDAY:
         hours = ZERO
     elif not ZERO < hours <= Decimal("24"):
-        raise ValidationFailed("Hours must be between 0 and 24.", field_errors={"hours": ["Between 0 and 24."]})
+        raise ValidationFailed(_("Hours must be between 0 and 24."), field_errors={"hours": [_("Between 0 and 24.")]})
     with transaction.atomic():
         WorkCenter.objects.select_for_update().get(pk=work_center_id)
-        exception, _ = CapacityException.objects.update_or_create(
+        exception, _created = CapacityException.objects.update_or_create(
             work_center_id=work_center_id,
             day=day,
             kind=kind,

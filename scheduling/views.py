@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.access import role_required
@@ -78,11 +79,14 @@ def auto_schedule(request):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        text = f"Scheduled automatically: {result['placed']} job(s) placed"
+        text = _("Scheduled automatically: %(placed)s job(s) placed") % {"placed": result["placed"]}
         if result["left"]:
-            text += f", {result['left']} left unscheduled (no capacity within {selectors.HORIZON_DAYS} days)"
+            text += _(", %(left)s left unscheduled (no capacity within %(HORIZON_DAYS)s days)") % {
+                "left": result["left"],
+                "HORIZON_DAYS": selectors.HORIZON_DAYS,
+            }
         if result["late"]:
-            text += f"; {result['late']} will finish after the promised date (flagged in red)"
+            text += _("; %(late)s will finish after the promised date (flagged in red)") % {"late": result["late"]}
         messages.success(request, text + ".")
     return _back_to_board(request)
 
@@ -106,13 +110,13 @@ def _job_step(request, job_id, run, done):
 @require_POST
 @role_required(EDITORS)
 def job_start(request, job_id: int):
-    return _job_step(request, job_id, services.job_start, "Job started.")
+    return _job_step(request, job_id, services.job_start, _("Job started."))
 
 
 @require_POST
 @role_required(EDITORS)
 def job_finish(request, job_id: int):
-    return _job_step(request, job_id, services.job_finish, "Job finished.")
+    return _job_step(request, job_id, services.job_finish, _("Job finished."))
 
 
 @require_GET
@@ -156,7 +160,7 @@ def expedite_create(request):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("orders:order_detail", order_id=data["order"])
-    messages.success(request, "Expedite requested: the scheduler sees its cost on the board and decides.")
+    messages.success(request, _("Expedite requested: the scheduler sees its cost on the board and decides."))
     return redirect("scheduling:expedite_detail", request_id=expedite.pk)
 
 
@@ -213,7 +217,7 @@ def expedite_approve(request, request_id: int):
         request,
         request_id,
         lambda note: services.expedite_approve(request_id=request_id, actor=request.user, note=note),
-        "Expedite approved: the board is rescheduled and the cost recorded.",
+        _("Expedite approved: the board is rescheduled and the cost recorded."),
     )
 
 
@@ -224,7 +228,7 @@ def expedite_decline(request, request_id: int):
         request,
         request_id,
         lambda reason: services.expedite_decline(request_id=request_id, actor=request.user, reason=reason),
-        "Expedite declined.",
+        _("Expedite declined."),
     )
 
 
@@ -260,7 +264,11 @@ def calendar_set(request):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{data['work_center'].code} on {data['day']:%Y-%m-%d}: calendar updated.")
+        messages.success(
+            request,
+            _("%(code)s on %(day)s: calendar updated.")
+            % {"code": data["work_center"].code, "day": format(data["day"], "%Y-%m-%d")},
+        )
     return redirect("scheduling:calendar")
 
 
@@ -268,7 +276,7 @@ def calendar_set(request):
 @role_required(EDITORS)
 def calendar_delete(request, exception_id: int):
     services.capacity_exception_delete(exception_id=exception_id, actor=request.user)
-    messages.success(request, "Calendar exception removed.")
+    messages.success(request, _("Calendar exception removed."))
     return redirect(reverse("scheduling:calendar"))
 
 

@@ -74,8 +74,8 @@ def test_invoice_pdf_and_third_party_copy_hides_prices(client, shop):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     original = client.get(f"/billing/invoices/{invoice.pk}/document/").content.decode()
     copy = client.get(f"/billing/invoices/{invoice.pk}/document/?copy=third-party").content.decode()
-    assert "1000.00" in original and "Unit price" in original
-    assert "Prices are not shown on this copy." in copy and "1000.00" not in copy and "Unit price" not in copy
+    assert "1,000.00" in original and "Unit price" in original
+    assert "Prices are not shown on this copy." in copy and "1,000.00" not in copy and "Unit price" not in copy
 
 
 def test_receivables_page_records_payments_and_shows_figures(client, shop):

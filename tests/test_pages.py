@@ -244,7 +244,7 @@ def test_my_customers_with_open_orders_credit_and_invoices(client, user_with, or
     assert "Mine Ltd" in listing and "Theirs Ltd" not in listing
     assert "Theirs Ltd" in client.get("/orders/customers/?all=1").content.decode()
     page = client.get(f"/orders/customers/{mine.pk}/").content.decode()
-    assert "EUR 2000.00" in page and "EUR -500.00" in page  # exposure over the credit limit
+    assert "EUR 2,000.00" in page and "EUR -500.00" in page  # exposure over the credit limit
     assert 'data-testid="customer-invoices"' in page
     assert client.get("/orders/customers/999999/").status_code == 404
     client.force_login(user_with(Role.WAREHOUSE))

@@ -52,10 +52,13 @@ MIDDLEWARE = [
     "omc.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Languages (docs/i18n.md): the browser's or the switcher's choice, then the user's own.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "orders.middleware.user_language",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -141,10 +144,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("OMC_TIME_ZONE", default="UTC")
-USE_I18N = True
 USE_TZ = True
+
+# Languages and formats (docs/i18n.md). English is the source language; the catalogues live in
+# locale/<lang>/LC_MESSAGES/django.po and are compiled by `make install` (manage.py compilemessages).
+# Names are each language's own, so the switcher reads right whatever language is active.
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("vi", "Tiếng Việt"),
+    ("it", "Italiano"),
+    ("id", "Bahasa Indonesia"),
+    ("th", "ไทย"),
+    ("zh-hant", "繁體中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats per language on top of Django's (English keeps ISO dates, as before).
+FORMAT_MODULE_PATH = ["omc.formats"]
+# Where the PDF documents find the fonts they embed (Debian's font packages; orders/documents.py).
+OMC_PDF_FONT_DIR = env("OMC_PDF_FONT_DIR", default="/usr/share/fonts/truetype")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import gettext as _
+
+from orders.money import money_format
 
 register = template.Library()
 
@@ -14,10 +17,10 @@ def duration(value: timedelta | None) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 @register.filter
@@ -35,3 +38,15 @@ def attr(obj, name):
 def label(key: str) -> str:
     """strategic_fit -> Strategic fit."""
     return str(key).replace("_", " ").capitalize()
+
+
+@register.filter
+def money(amount, currency=None):
+    """{{ invoice.total|money:invoice.currency }} -> "EUR 1,234.50" / "VND 1.250.000" (orders.money)."""
+    return money_format(amount, currency)
+
+
+@register.filter
+def amount(value, currency=None):
+    """Like money, without the currency code (table cells under a header that names it)."""
+    return money_format(value, currency, with_code=False)

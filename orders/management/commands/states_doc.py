@@ -2,13 +2,20 @@ import inspect
 import re
 
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from orders import states
 from orders.states import OWNER_DEPARTMENT, STATUS_STEP, TRANSITIONS, OrderStatus
 
 
 def states_markdown() -> str:
-    """docs/states.md, generated from orders/states.py (a test keeps the file in step)."""
+    """docs/states.md, generated from orders/states.py (a test keeps the file in step), in
+    English whatever language is active (the labels are translatable)."""
+    with translation.override("en"):
+        return _states_markdown()
+
+
+def _states_markdown() -> str:
     out = [
         "# Order statuses and the transition table",
         "",
@@ -55,7 +62,7 @@ def states_markdown() -> str:
 def _status_meanings() -> dict[str, str]:
     """The one-line comment beside each status in states.py."""
     source = inspect.getsource(states.OrderStatus)
-    pattern = re.compile(r'^\s+\w+ = "(\w+)", "[^"]*"\s+#\s*(.+)$', re.M)
+    pattern = re.compile(r'^\s+\w+ = "(\w+)", (?:gettext_lazy\()?"[^"]*"\)?\s+#\s*(.+)$', re.M)
     return {m.group(1): m.group(2).strip() for m in pattern.finditer(source)}
 
 
