@@ -21,7 +21,20 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded; nothing to do.")
             return
         started = time.perf_counter()
-        result = seed_demo(orders=orders, seed=seed)
+
+        def progress(done, total, note=""):
+            # one line on stderr, rewritten in place: how far, how fast, how long still to go
+            elapsed = time.perf_counter() - started
+            rate = done / elapsed if elapsed else 0
+            eta = (total - done) / rate if rate else 0
+            text = note or f"ETA {int(eta // 60)}m{int(eta % 60):02d}s"
+            self.stderr.write(
+                f"\r  orders {done:,}/{total:,} ({100 * done // max(total, 1)}%), {rate:,.0f}/s, {text}   ",
+                ending="\n" if note or done == total else "",
+            )
+            self.stderr.flush()
+
+        result = seed_demo(orders=orders, seed=seed, progress=progress if options["verbosity"] else None)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
