@@ -4,6 +4,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.response import Response
+
+from orders.api_support import RolePermission
 
 from .celery import app as celery_app
 
@@ -38,3 +42,11 @@ def healthz(request):
         {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+@api_view(["GET"])
+@permission_classes([RolePermission])
+def api_ping(request):
+    """The smallest authenticated JSON endpoint: who you are. The benchmark's ceiling for HTTP
+    load (same authentication, middleware and JSON rendering as every API call, no domain work)."""
+    return Response({"ok": True, "user": request.user.get_username()})
