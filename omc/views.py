@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
@@ -44,6 +46,7 @@ def healthz(request):
     )
 
 
+@extend_schema(responses={200: OpenApiTypes.OBJECT}, description="Who you are: {ok, user}.")
 @api_view(["GET"])
 @permission_classes([RolePermission])
 def api_ping(request):
