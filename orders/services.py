@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import guards, outbox, providers
@@ -431,14 +432,19 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
 
     published = 0
     for message_id in message_ids:
-        OutboxMessage.objects.filter(pk=message_id).update(dispatch_attempts=F("dispatch_attempts") + 1)
+        # one UPDATE per message, after the publish: the attempt counted with its outcome
         try:
             outbox_deliver.apply_async(args=[message_id], retry=False)
         except Exception as exc:  # noqa: BLE001 - any broker error leaves the row for the relay
             logger.warning("outbox: could not publish message %s: %s", message_id, exc)
-            OutboxMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:2000])
+            OutboxMessage.objects.filter(pk=message_id).update(
+                dispatch_attempts=F("dispatch_attempts") + 1, last_error=str(exc)[:2000]
+            )
             continue
-        OutboxMessage.objects.filter(pk=message_id, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+        OutboxMessage.objects.filter(pk=message_id).update(
+            dispatch_attempts=F("dispatch_attempts") + 1,
+            dispatched_at=Coalesce(F("dispatched_at"), Value(timezone.now())),
+        )
         published += 1
     return published
 

@@ -74,6 +74,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Persistent connections (bench/, issue 10): opening a PostgreSQL connection for every request
+# and every Celery task cost more than most requests; the health check above drops a dead one.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=600))
 
 REDIS_URL = env("REDIS_URL", default="")
 
