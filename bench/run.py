@@ -155,11 +155,12 @@ def section_seed(args, env, db_name) -> dict:
     # The step apps' demo data the screens need; each does nothing once its data exists.
     started = time.perf_counter()
     quiet = {**env, "LOG_LEVEL": "WARNING"}
-    for cmd in (
-        ["seed_stock", "--reserve-limit", "2000"],
-        ["seed_service"],
-        ["score_orders", "--limit", "5000"],
-    ):
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        scored = conn.execute("SELECT 1 FROM orders_order WHERE priority_score IS NOT NULL LIMIT 1").fetchone()
+    commands = [["seed_stock", "--reserve-limit", "2000"], ["seed_service"]]
+    if not scored:  # score_orders scores the next 5,000 unscored orders each time it runs
+        commands.append(["score_orders", "--limit", "5000"])
+    for cmd in commands:
         subprocess.run([PY, "manage.py", *cmd], env=quiet, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     result["step_seeds_seconds"] = round(time.perf_counter() - started, 1)
     return result

@@ -233,7 +233,8 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-created_at"]),
+            # the order list filtered by status, newest first, paged to any depth (bench/, issue 10)
+            models.Index(fields=["status", "-created_at", "-id"], name="order_status_newest"),
             models.Index(fields=["owner_department", "status"]),
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["-created_at", "-id"]),

@@ -77,6 +77,10 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # Persistent connections (bench/, issue 10): opening a PostgreSQL connection for every request
 # and every Celery task cost more than most requests; the health check above drops a dead one.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=600))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: at a million orders the planner's estimates trip it on short OLTP queries, where
+    # compiling costs 40+ ms and saves nothing (bench/, docs/performance.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 REDIS_URL = env("REDIS_URL", default="")
 
