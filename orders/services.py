@@ -98,16 +98,19 @@ def order_create(
             created_by=created_by,
             created_at=now,
         )
+        prices = lines_price(customer=customer, lines=lines, currency=customer.currency)
         OrderLine.objects.bulk_create(
             order_line_build(
                 order=order,
                 line_no=index,
                 product=line["product"],
                 quantity=line["quantity"],
-                unit_price=line.get("unit_price"),
-                discount_percent=line.get("discount_percent"),
+                unit_price=line.get("unit_price") if price is None else price[0],
+                discount_percent=line.get("discount_percent")
+                if price is None or line.get("discount_percent") is not None
+                else price[1],
             )
-            for index, line in enumerate(lines, start=1)
+            for index, (line, price) in enumerate(zip(lines, prices, strict=True), start=1)
         )
         OrderEvent.objects.create(
             order=order,
@@ -130,6 +133,22 @@ def line_price(*, customer: Customer, product, quantity: Decimal, currency: str)
         if found is not None:
             return found
     return product.list_price, Decimal("0"), "product list price"
+
+
+def lines_price(*, customer: Customer, lines: list[dict], currency: str) -> list:
+    """For each line without a given unit price, (unit_price, discount, source) from the first
+    batch price provider (providers "prices") that knows it, else None (order_line_build then
+    asks line_price): a new order's lines priced in one call instead of one per line."""
+    wanted = [index for index, line in enumerate(lines) if line.get("unit_price") is None]
+    found: list = [None] * len(lines)
+    for provider in providers.providers("prices"):
+        missing = [index for index in wanted if found[index] is None]
+        if not missing:
+            break
+        answers = provider(customer, [(lines[i]["product"], lines[i]["quantity"]) for i in missing], currency)
+        for index, answer in zip(missing, answers, strict=True):
+            found[index] = answer
+    return found
 
 
 def order_line_build(

@@ -11,6 +11,7 @@ class PricingConfig(AppConfig):
         from . import selectors, services
 
         providers.register("price", services.price_for_entry)
+        providers.register("prices", services.prices_for_entry)
         providers.register("score", services.score_margin)
         guards.register("quote", services.guard_prices_approved)
         guards.register("submit", services.guard_prices_approved)

@@ -96,10 +96,13 @@ def discount_resolve(*, customer, product: Product, day: date) -> Decimal:
     return best or ZERO
 
 
-def prices_resolve(*, customer, lines: list[tuple[Product, Decimal]], currency: str, day: date) -> list:
+def prices_resolve(
+    *, customer, lines: list[tuple[Product, Decimal]], currency: str, day: date, strict: bool = True
+) -> list:
     """price_resolve and discount_resolve for many (product, quantity) lines in three queries
     (one per rule table) instead of three per line; the same rules in the same order.
-    Returns [(ResolvedPrice, discount_percent)] in the order of `lines`."""
+    Returns [(ResolvedPrice, discount_percent)] in the order of `lines`; a line without a price
+    raises ValidationFailed, or is None when not `strict`."""
     product_ids = {product.pk for product, _quantity in lines}
     customer_prices = {}
     for price in CustomerPrice.objects.filter(
@@ -132,6 +135,8 @@ def prices_resolve(*, customer, lines: list[tuple[Product, Decimal]], currency: 
             resolved.append((ResolvedPrice(item.unit_price, source), discount))
         elif product.currency == currency:
             resolved.append((ResolvedPrice(product.list_price, "product list price"), discount))
+        elif not strict:
+            resolved.append(None)
         else:
             raise ValidationFailed(
                 f"No price for {product.sku} in {currency}.",
@@ -429,6 +434,12 @@ def price_for_entry(customer, product, quantity, currency):
     except ValidationFailed:
         return None
     return price.unit_price, discount_resolve(customer=customer, product=product, day=day), price.source
+
+
+def prices_for_entry(customer, items: list[tuple[Product, Decimal]], currency: str) -> list:
+    """price_for_entry for all lines of a new order at once (providers "prices"): three queries."""
+    resolved = prices_resolve(customer=customer, lines=items, currency=currency, day=timezone.localdate(), strict=False)
+    return [None if found is None else (found[0].unit_price, found[1], found[0].source) for found in resolved]
 
 
 def score_margin(order) -> dict:
