@@ -66,6 +66,16 @@ def order_list(
     return qs.order_by("-created_at", "-id")
 
 
+def review_queue() -> QuerySet:
+    """Entered orders for the review board: highest priority score first (unscored last), then
+    the oldest; read along the partial index order_review_queue."""
+    return (
+        Order.objects.filter(status=OrderStatus.ENTERED)
+        .select_related("customer")
+        .order_by(F("priority_score").desc(nulls_last=True), "created_at", "id")
+    )
+
+
 def order_detail(*, order_id: int) -> Order:
     """One order with its lines, events, hand-offs and alerts loaded in a fixed number of queries."""
     now = timezone.now()
