@@ -235,14 +235,7 @@ class Order(models.Model):
         indexes = [
             # the order list filtered by status, newest first, paged to any depth (bench/, issue 10)
             models.Index(fields=["status", "-created_at", "-id"], name="order_status_newest"),
-            # the review board's queue: entered orders by score, oldest first among equals
-            models.Index(
-                F("priority_score").desc(nulls_last=True),
-                F("created_at"),
-                F("id"),
-                condition=Q(status="entered"),
-                name="order_review_queue",
-            ),
+            # (the review board's queue has a PostgreSQL-only index, order_review_queue: migration 0009)
             models.Index(fields=["owner_department", "status"]),
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["-created_at", "-id"]),
