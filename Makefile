@@ -67,7 +67,7 @@ docs: install
 	$(PY) manage.py states_doc > docs/states.md
 
 bench: install-dev
-	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" $(PY) bench/orders_bench.py $(BENCH_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -66,3 +66,8 @@ def _worker_metrics_server(**kwargs):
         from .metrics import process_registry
 
         start_http_server(int(port), registry=process_registry())
+
+
+@app.task(name="omc.noop")
+def noop() -> None:
+    """Does nothing: the benchmark's ceiling for draining tasks through Redis and a worker."""

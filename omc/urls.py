@@ -21,6 +21,7 @@ urlpatterns = [
     path("language/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/ping/", views.api_ping, name="api-ping"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/fulfillment/", include("fulfillment.api_urls")),

@@ -6,7 +6,13 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from prometheus_client import CONTENT_TYPE_LATEST
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.response import Response
+
+from orders.api_support import RolePermission
 
 from .celery import app as celery_app
 
@@ -92,3 +98,12 @@ def metrics(request):
     if not _metrics_allowed(request):
         return HttpResponse("Forbidden: metrics need the scrape token.\n", status=403, content_type="text/plain")
     return HttpResponse(omc_metrics.metrics_text(), content_type=CONTENT_TYPE_LATEST)
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT}, description="Who you are: {ok, user}.")
+@api_view(["GET"])
+@permission_classes([RolePermission])
+def api_ping(request):
+    """The smallest authenticated JSON endpoint: who you are. The benchmark's ceiling for HTTP
+    load (same authentication, middleware and JSON rendering as every API call, no domain work)."""
+    return Response({"ok": True, "user": request.user.get_username()})

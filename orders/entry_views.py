@@ -5,14 +5,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import entry, panels, services
+from . import entry, panels, selectors, services
 from .access import role_required
 from .errors import DomainError
 from .models import Customer, Order, Product
@@ -208,12 +208,7 @@ def order_header_save(request, order_id: int):
 @require_GET
 @role_required(BOARD)
 def review_queue(request):
-    waiting = (
-        Order.objects.filter(status=OrderStatus.ENTERED)
-        .select_related("customer")
-        .order_by(F("priority_score").desc(nulls_last=True), "created_at", "id")
-    )
-    page = Paginator(waiting, 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.review_queue(), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "orders/review_queue.html",

@@ -239,7 +239,9 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-created_at"]),
+            # the order list filtered by status, newest first, paged to any depth (bench/, issue 10)
+            models.Index(fields=["status", "-created_at", "-id"], name="order_status_newest"),
+            # (the review board's queue has a PostgreSQL-only index, order_review_queue: migration 0009)
             models.Index(fields=["owner_department", "status"]),
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["-created_at", "-id"]),

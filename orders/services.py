@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from structlog.contextvars import bound_contextvars, get_contextvars
@@ -105,16 +106,19 @@ def order_create(
             created_by=created_by,
             created_at=now,
         )
+        prices = lines_price(customer=customer, lines=lines, currency=customer.currency)
         OrderLine.objects.bulk_create(
             order_line_build(
                 order=order,
                 line_no=index,
                 product=line["product"],
                 quantity=line["quantity"],
-                unit_price=line.get("unit_price"),
-                discount_percent=line.get("discount_percent"),
+                unit_price=line.get("unit_price") if price is None else price[0],
+                discount_percent=line.get("discount_percent")
+                if price is None or line.get("discount_percent") is not None
+                else price[1],
             )
-            for index, line in enumerate(lines, start=1)
+            for index, (line, price) in enumerate(zip(lines, prices, strict=True), start=1)
         )
         order_facts_refresh(order_ids=[order.pk])
         OrderEvent.objects.create(
@@ -138,6 +142,22 @@ def line_price(*, customer: Customer, product, quantity: Decimal, currency: str)
         if found is not None:
             return found
     return product.list_price, Decimal("0"), "product list price"
+
+
+def lines_price(*, customer: Customer, lines: list[dict], currency: str) -> list:
+    """For each line without a given unit price, (unit_price, discount, source) from the first
+    batch price provider (providers "prices") that knows it, else None (order_line_build then
+    asks line_price): a new order's lines priced in one call instead of one per line."""
+    wanted = [index for index, line in enumerate(lines) if line.get("unit_price") is None]
+    found: list = [None] * len(lines)
+    for provider in providers.providers("prices"):
+        missing = [index for index in wanted if found[index] is None]
+        if not missing:
+            break
+        answers = provider(customer, [(lines[i]["product"], lines[i]["quantity"]) for i in missing], currency)
+        for index, answer in zip(missing, answers, strict=True):
+            found[index] = answer
+    return found
 
 
 def order_line_build(
@@ -536,16 +556,21 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
     published = 0
     request_ids = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("pk", "request_id"))
     for message_id in message_ids:
-        OutboxMessage.objects.filter(pk=message_id).update(dispatch_attempts=F("dispatch_attempts") + 1)
+        # one UPDATE per message, after the publish: the attempt counted with its outcome
         try:
             # The task's headers carry the request id of the request that wrote the row.
             with bound_contextvars(request_id=request_ids.get(message_id) or get_contextvars().get("request_id", "")):
                 outbox_deliver.apply_async(args=[message_id], retry=False)
         except Exception as exc:  # noqa: BLE001 - any broker error leaves the row for the relay
             logger.warning("outbox: could not publish message %s: %s", message_id, exc)
-            OutboxMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:2000])
+            OutboxMessage.objects.filter(pk=message_id).update(
+                dispatch_attempts=F("dispatch_attempts") + 1, last_error=str(exc)[:2000]
+            )
             continue
-        OutboxMessage.objects.filter(pk=message_id, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+        OutboxMessage.objects.filter(pk=message_id).update(
+            dispatch_attempts=F("dispatch_attempts") + 1,
+            dispatched_at=Coalesce(F("dispatched_at"), Value(timezone.now())),
+        )
         published += 1
     return published
 

@@ -13,6 +13,7 @@ class PricingConfig(AppConfig):
         from .models import CostEstimate
 
         providers.register("price", services.price_for_entry)
+        providers.register("prices", services.prices_for_entry)
         providers.register("score", services.score_margin)
         guards.register("quote", services.guard_prices_approved)
         guards.register("submit", services.guard_prices_approved)

@@ -81,3 +81,26 @@ def test_demo_flow_seeds_ship_bill_and_return_through_the_real_services():
     for command in ("seed_shipments", "seed_billing", "seed_returns"):
         call_command(command, stdout=quiet)
     assert counts == (Shipment.objects.count(), Invoice.objects.count(), ReturnAuthorization.objects.count())
+
+
+def test_seed_demo_bulk_load_rebuilds_the_indexes_and_foreign_keys_it_dropped():
+    from django.db import connection
+
+    from orders.demo import seed_demo
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'orders_%%' "
+                "UNION ALL SELECT conname FROM pg_constraint WHERE conrelid::regclass::text LIKE 'orders_%%'"
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+
+    before = schema()
+    result = seed_demo(orders=300, seed=4, batch_size=70, rebuild_indexes=True)
+
+    assert schema() == before
+    assert Order.objects.count() == 300 and result.lines > 300 and result.handoffs > 0
+    # the numbers and ids came in one run: every line, event and hand-off points at a seeded order
+    assert OrderEvent.objects.filter(action="create").count() == 300
+    assert not Handoff.objects.exclude(order__in=Order.objects.all()).exists()

@@ -88,6 +88,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Persistent connections (bench/, issue 10): opening a PostgreSQL connection for every request
+# and every Celery task cost more than most requests; the health check above drops a dead one.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=600))
 
 # --- operations: read replica and connection pool (docs/operations.md) ----------------------
 # Reporting reads (dashboard, accuracy and aging reports, exports) go to "replica" when
@@ -118,11 +121,12 @@ def database_pool_enable(databases: dict, *, min_size: int, max_size: int) -> No
 
 database_pool_enable(DATABASES, min_size=DB_POOL_MIN, max_size=DB_POOL_MAX)
 # --- end operations: database ------------------------------------------------------------
-# PostgreSQL's JIT compiles a query whose estimated cost is high (the dashboard's aggregates over
-# a period's rows): measured 150-330 ms of compiling for queries that then run in 20-50 ms. No
-# web request or task here gains from it (docs/benchmarks.md, 2026-11-22 dashboard section).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# No JIT on any PostgreSQL connection: the planner's estimates trip it on short OLTP queries at a
+# million orders (40+ ms of compiling, docs/performance.md) and on the dashboard's aggregates
+# (150-330 ms compiling queries that then run in 20-50 ms, docs/benchmarks.md).
+for _alias in DATABASES.values():
+    if _alias["ENGINE"] == "django.db.backends.postgresql":
+        _alias.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 REDIS_URL = env("REDIS_URL", default="")
 

@@ -15,10 +15,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Django's built-in psycopg 3 pool on every alias (primary and replica); size it against
 # max_connections (docs/operations.md). DB_POOL_MAX=0 turns it off.
 database_pool_enable(DATABASES, min_size=env.int("DB_POOL_MIN", default=2), max_size=env.int("DB_POOL_MAX", default=4))
-# No JIT: see base.py.
-for _alias in DATABASES.values():
-    if _alias["ENGINE"] == "django.db.backends.postgresql":
-        _alias.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# No JIT (base.py says why); DATABASES["default"] was replaced above.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from orders.models import Order
+from orders.progress import Progress
 
 
 class Command(BaseCommand):
@@ -21,7 +22,15 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded; nothing to do.")
             return
         started = time.perf_counter()
-        result = seed_demo(orders=orders, seed=seed)
+
+        tracker = Progress(total=orders, label="orders", stream=self.stderr._out)
+
+        def progress(done, total, note=""):
+            tracker.advance(done - tracker.count)
+            if note:
+                self.stderr.write(f"orders: {note}")
+
+        result = seed_demo(orders=orders, seed=seed, progress=progress if options["verbosity"] else None)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
