@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.access import role_required
 from orders.roles import Role
@@ -26,6 +26,7 @@ def _filters(request) -> tuple[KpiFilterForm, kpis.Filters]:
     return form, kpis.filters_build()
 
 
+@require_GET
 @role_required(EXECUTIVES)
 def dashboard(request):
     form, f = _filters(request)
@@ -53,6 +54,7 @@ def dashboard(request):
     )
 
 
+@require_GET
 @role_required(EXECUTIVES)
 def drilldown(request, key):
     kpi = kpis.KPI_BY_KEY.get(key)
@@ -64,6 +66,7 @@ def drilldown(request, key):
     return render(request, "omc/drilldown.html", {"kpi": kpi, "f": f, "page": page, "query": query})
 
 
+@require_GET
 @role_required(EXECUTIVES)
 def radar(request):
     form, f = _filters(request)

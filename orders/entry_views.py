@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import entry, panels, services
+from . import entry, panels, selectors, services
 from .access import role_required
 from .errors import DomainError
 from .models import Customer, Order, Product
@@ -73,7 +73,8 @@ def product_search(request):
 
 
 def _draft_or_redirect(request, order_id):
-    order = Order.objects.select_related("customer").filter(pk=order_id).first()
+    scope = selectors.order_scope(request.user)
+    order = Order.objects.select_related("customer").filter(scope, pk=order_id).first()
     if order is None:
         raise Http404("No such order.")
     return order

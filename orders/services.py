@@ -32,6 +32,8 @@ from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
 from .states import FINAL_STATUSES, OWNER_DEPARTMENT, STATUS_STEP, TRANSITIONS, OrderStatus, transitions_from
 
 logger = logging.getLogger(__name__)
+# The audit log (omc.audit's request-id filter adds the request id to each record).
+audit_logger = logging.getLogger("omc.audit")
 
 TOPIC_HANDOFF_OPENED = "handoff.opened"
 
@@ -278,6 +280,7 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             data=data or {},
             created_at=now,
         )
+        _audit_transition(actor=actor, order_number=order.number, action=action, from_status=from_status, to=target)
         _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
         for reaction in _reactions.get(action, ()):
             reaction(order=order, actor=actor)
@@ -287,6 +290,24 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
             outbox_enqueue(topic=topic, order=order, payload=payload)
     return order
+
+
+def _audit_transition(*, actor, order_number: str, action: str, from_status: str, to: str) -> None:
+    """Log the move on omc.audit once it is committed (a rolled-back move is not in the log)."""
+    who = actor.get_username() if actor is not None else "system"
+
+    def log():
+        audit_logger.info(
+            "order.transition actor=%s order=%s action=%s from=%s to=%s",
+            who,
+            order_number,
+            action,
+            from_status or "-",
+            to,
+            extra={"audit_event": "order.transition", "actor": who, "order": order_number, "action": action},
+        )
+
+    transaction.on_commit(log)
 
 
 _reactions: dict[str, list] = {}

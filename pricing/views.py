@@ -8,9 +8,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.access import role_required
+from orders.access import order_visible_or_404, role_required
 from orders.documents import pdf_from_template
-from orders.models import Order
 from orders.page_steps import run_step
 from orders.roles import Role
 
@@ -19,8 +18,7 @@ from .models import PriceApproval, PriceList, Quote
 
 
 def _run(request, order_id, action, done):
-    if not Order.objects.filter(pk=order_id).exists():
-        raise Http404("No such order.")
+    order_visible_or_404(request.user, order_id)  # another rep's customer's order: 404
     return run_step(
         request, run=lambda _data: action(), done=done, then=redirect("orders:order_detail", order_id=order_id)
     )
