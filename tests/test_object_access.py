@@ -99,6 +99,4 @@ def test_an_expedite_for_another_reps_customers_order_is_404(two_reps):
     mine, theirs, order, invoice = two_reps
     body = {"order": order.pk, "needed_by": "2030-01-01", "reason": "urgent"}
     assert _client(mine).post("/scheduling/expedites/new/", body).status_code == 404
-    assert (
-        _client(mine).post("/api/scheduling/expedites/", body, content_type="application/json").status_code == 404
-    )
+    assert _client(mine).post("/api/scheduling/expedites/", body, content_type="application/json").status_code == 404

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orders.context_processors.navigation",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} (security block below)
             ],
         },
     },
@@ -223,7 +224,9 @@ AXES_VERBOSE = False  # omc.audit logs lock-outs with the request id
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    # The printable documents (invoice, quote, packing slip, label) keep one <style> block, which
+    # xhtml2pdf needs for the PDF; it carries the per-request nonce. No 'unsafe-inline' anywhere.
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
