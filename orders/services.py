@@ -280,7 +280,6 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             data=data or {},
             created_at=now,
         )
-        _audit_transition(actor=actor, order_number=order.number, action=action, from_status=from_status, to=target)
         _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
         for reaction in _reactions.get(action, ()):
             reaction(order=order, actor=actor)
@@ -289,25 +288,24 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
         if outbox.has_handlers(topic):
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
             outbox_enqueue(topic=topic, order=order, payload=payload)
+    _audit_transition(actor=actor, order_number=order.number, action=action, from_status=from_status, to=target)
     return order
 
 
 def _audit_transition(*, actor, order_number: str, action: str, from_status: str, to: str) -> None:
-    """Log the move on omc.audit once it is committed (a rolled-back move is not in the log)."""
+    """Log the move on omc.audit once its transaction block has succeeded (a refused move is not
+    logged; the OrderEvent row stays the durable record). No on_commit callback, so callers that
+    count hand-off callbacks see only those."""
     who = actor.get_username() if actor is not None else "system"
-
-    def log():
-        audit_logger.info(
-            "order.transition actor=%s order=%s action=%s from=%s to=%s",
-            who,
-            order_number,
-            action,
-            from_status or "-",
-            to,
-            extra={"audit_event": "order.transition", "actor": who, "order": order_number, "action": action},
-        )
-
-    transaction.on_commit(log)
+    audit_logger.info(
+        "order.transition actor=%s order=%s action=%s from=%s to=%s",
+        who,
+        order_number,
+        action,
+        from_status or "-",
+        to,
+        extra={"audit_event": "order.transition", "actor": who, "order": order_number, "action": action},
+    )
 
 
 _reactions: dict[str, list] = {}

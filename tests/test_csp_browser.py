@@ -67,6 +67,11 @@ def test_main_screens_load_with_no_csp_violation(page_as, live_server, company, 
         assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("networkidle")
         assert not violations, f"{path}: {violations}"
+        # sizes that used to be style="width: N%" are applied by omc.js through the CSSOM
+        assert page.evaluate(
+            "() => [...document.querySelectorAll('[data-width]')]"
+            ".every(e => e.style.width === parseFloat(e.dataset.width) + '%')"
+        ), path
     screenshot(page, f"csp-{role.value}")
 
 
@@ -87,3 +92,31 @@ def test_htmx_runs_and_an_inline_script_is_refused(page_as, live_server, company
     page.wait_for_timeout(200)
     assert page.evaluate("window.pwned") is None
     assert any("Content Security Policy" in v for v in violations), violations
+
+
+def test_a_price_list_import_with_bad_lines_shows_each_line_and_imports_nothing(page_as, live_server, tmp_path):
+    from datetime import date
+
+    from pricing.models import PriceList
+
+    from .factories import ProductFactory
+
+    ProductFactory(sku="GEAR-1")
+    price_list = PriceList.objects.create(name="Standard 2026", currency="EUR", valid_from=date(2026, 1, 1))
+    csv_file = tmp_path / "prices.csv"
+    csv_file.write_text("sku,min_quantity,unit_price\nGEAR-1,1,12.50\nNOPE,1,3\nGEAR-1,10,-1\n")
+    page = page_as(Role.ESTIMATOR)
+    violations = _watch(page)
+
+    page.goto(f"{live_server.url}/pricing/price-lists/{price_list.pk}/")
+    page.click("[data-testid=import-prices]")
+    page.set_input_files("input[type=file]", str(csv_file))
+    page.click("button[type=submit]")
+
+    report = page.locator("[data-testid=import-errors]")
+    expect(report).to_contain_text("Nothing was imported: 2 problems in 3 rows")
+    expect(report).to_contain_text("No active product has this SKU.")
+    assert report.locator("tbody tr td:first-child").all_inner_texts() == ["3", "4"]
+    assert not price_list.items.exists()
+    assert not violations
+    screenshot(page, "pricing-import-errors")

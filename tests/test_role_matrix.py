@@ -4,6 +4,7 @@ test_every_endpoint_has_rows fails for a new URL (or a new method on an API view
 and prints the rows to add; test_row requests each row as anonymous and as every role, on a
 small world of real objects (one of each kind the URLs take)."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from orders.models import Handoff, Order, WorkCenter
 from orders.roles import Role
 from orders.states import OrderStatus
 
-from .factories import UserFactory
+from .factories import CustomerFactory, ProductFactory, UserFactory
 from .role_matrix import FIXED_COLUMNS, LOGIN, MATRIX, endpoints, read
 
 HEADER, ROWS = read()
@@ -55,11 +56,8 @@ def test_every_endpoint_has_rows_and_every_row_an_endpoint():
 
 
 def _route_args(route: str) -> list[str]:
-    import re
-
-    return re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route) and [
-        a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)
-    ]
+    """The argument names of a route: <int:order_id> in paths, (?P<pk>...) in router regexes."""
+    return [a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)]
 
 
 # --- the world: one object of each kind the URLs take -----------------------------------------
@@ -76,6 +74,9 @@ def _build_world() -> dict:
     quiet = open("/dev/null", "w")  # noqa: SIM115
     call_command("seed_demo", orders=40, seed=11, stdout=quiet)
     call_command("scheduling_demo", stdout=quiet)
+    # The demo's codes (C00001...) must not meet the factories' in later tests of the same module.
+    CustomerFactory.reset_sequence(50_000)
+    ProductFactory.reset_sequence(50_000)
     now = timezone.now()
     users = {role.value: UserFactory(roles=[role], username=f"matrix-{role.value}") for role in Role}
     order = Order.objects.filter(status=OrderStatus.DRAFT).order_by("pk").first()

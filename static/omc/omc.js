@@ -23,7 +23,13 @@
       ? event.target : event.target.querySelector && event.target.querySelector("[autofocus]");
     if (target) target.focus();
   });
-  document.addEventListener("DOMContentLoaded", function () { applySizes(document); });
+  // ... and on whatever any script inserts later (the scheduling board re-renders itself).
+  document.addEventListener("DOMContentLoaded", function () {
+    applySizes(document);
+    new MutationObserver(function (mutations) {
+      mutations.forEach(function (m) { m.addedNodes.forEach(function (n) { if (n.nodeType === 1) applySizes(n); }); });
+    }).observe(document.body, { childList: true, subtree: true });
+  });
 
   // <select data-autosubmit>: changing it submits its form (filters).
   document.addEventListener("change", function (event) {
