@@ -46,8 +46,8 @@ class TicketCreateSerializer(serializers.Serializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
-    technician_name = serializers.CharField(source="technician.__str__", read_only=True, default=None)
-    report = serializers.PrimaryKeyRelatedField(read_only=True)
+    technician_name = serializers.CharField(source="technician.__str__", read_only=True, default=None, allow_null=True)
+    report = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Visit

@@ -68,6 +68,8 @@ def ticket_create(request):
     if customer is None and customer_id and str(customer_id).isdigit():
         customer = Customer.objects.filter(pk=int(customer_id)).first()
     if customer is None:
+        if request.method == "POST":
+            messages.error(request, "Choose the customer the ticket is for.")
         search = (request.GET.get("q") or "").strip()
         customers = Customer.objects.filter(active=True)
         if search:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from orders.api_support import RolePermission
 from orders.roles import Role
+from orders.selectors import order_scope
 
 from . import selectors, services
 from .models import Invoice, Payment
@@ -40,14 +41,15 @@ class InvoiceList(BillingView, generics.ListAPIView):
     search_fields = ["number", "customer__name", "customer_po"]
 
     def get_queryset(self):
-        return selectors.invoice_list()
+        return selectors.invoice_list().filter(order_scope(self.request.user))
 
 
 class InvoiceDetail(BillingView, generics.RetrieveAPIView):
     serializer_class = InvoiceDetailSerializer
 
     def get_queryset(self):
-        return Invoice.objects.select_related("customer", "order").prefetch_related("lines")
+        scope = order_scope(self.request.user)  # a sales rep: not another rep's customer's (404)
+        return Invoice.objects.filter(scope).select_related("customer", "order").prefetch_related("lines")
 
 
 def _detail(invoice_id):
@@ -60,7 +62,7 @@ class InvoiceStep(BillingView, APIView):
     input_serializer = None
 
     def post(self, request, pk):
-        invoice = get_object_or_404(Invoice.objects.only("id"), pk=pk)
+        invoice = get_object_or_404(Invoice.objects.filter(order_scope(request.user)).only("id"), pk=pk)
         data = {}
         if self.input_serializer:
             serializer = self.input_serializer(data=request.data)

@@ -37,7 +37,7 @@ class CheckSerializer(serializers.Serializer):
 
 class InvoiceSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+    order_number = serializers.CharField(source="order.number", default=None, read_only=True, allow_null=True)
     balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from orders.money import money_format
 from orders.page_steps import form_errors_text, run_step
 from orders.reporting import reporting_view
 from orders.roles import Role, user_has_role
+from orders.selectors import order_scope
 
 from . import selectors, services
 from .forms import AnswerForm, CreditNoteForm, InvoiceEditForm, PaymentForm, QuestionForm, ReasonForm
@@ -151,6 +152,8 @@ def invoice_query(request, invoice_id: int):
 @require_POST
 @role_required(ANSWERERS)
 def invoice_answer(request, invoice_id: int):
+    if not Invoice.objects.filter(order_scope(request.user), pk=invoice_id).exists():
+        raise Http404("No such invoice.")  # another rep's customer's: as if it did not exist
     return _step(
         request,
         invoice_id,

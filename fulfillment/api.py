@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from orders.api_support import RolePermission
 from orders.roles import Role
+from orders.selectors import order_scope
 
 from . import selectors, services
 from .models import Shipment
@@ -91,7 +92,8 @@ class ShipmentListCreate(FulfillmentView, generics.ListAPIView):
     search_fields = ["number", "tracking_number", "order__number"]
 
     def get_queryset(self):
-        return selectors.shipment_list().prefetch_related("lines__order_line__product")
+        scope = order_scope(self.request.user, prefix="order__")
+        return selectors.shipment_list().filter(scope).prefetch_related("lines__order_line__product")
 
     @extend_schema(request=ShipmentStartSerializer, responses={201: ShipmentSerializer})
     def post(self, request):
@@ -109,7 +111,8 @@ class ShipmentDetail(FulfillmentView, generics.RetrieveAPIView):
     serializer_class = ShipmentSerializer
 
     def get_queryset(self):
-        return selectors.shipment_list().prefetch_related("lines__order_line__product")
+        scope = order_scope(self.request.user, prefix="order__")
+        return selectors.shipment_list().filter(scope).prefetch_related("lines__order_line__product")
 
 
 def _shipment_data(shipment_id):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.access import role_required
 from orders.reporting import reporting_view
@@ -31,6 +31,7 @@ def _filters(request) -> tuple[KpiFilterForm, kpis.Filters]:
     return form, kpis.filters_build()
 
 
+@require_GET
 @role_required(EXECUTIVES)
 @reporting_view  # KPI reads: the replica, when there is one
 def dashboard(request):
@@ -68,6 +69,7 @@ def _dashboard_context(form, f: kpis.Filters) -> dict:
     }
 
 
+@require_GET
 @role_required(EXECUTIVES)
 @reporting_view  # KPI reads: the replica, when there is one
 def drilldown(request, key):
@@ -80,6 +82,7 @@ def drilldown(request, key):
     return render(request, "omc/drilldown.html", {"kpi": kpi, "f": f, "page": page, "query": query})
 
 
+@require_GET
 @role_required(EXECUTIVES)
 @reporting_view  # KPI reads: the replica, when there is one
 def radar(request):

@@ -174,16 +174,23 @@ class RadarRowSerializer(serializers.Serializer):
     status = serializers.CharField()
     step = serializers.CharField()
     held_by_department = serializers.CharField(source="to_department")
-    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True)
     due_at = serializers.DateTimeField()
+
+
+class RadarPageSerializer(serializers.Serializer):
+    """The radar's paged answer, as the schema documents it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RadarRowSerializer(many=True)
 
 
 class RadarView(ExecutiveView):
     """Open hand-offs past due, strategic customers and big orders first, paged."""
 
-    @extend_schema(
-        operation_id="kpis_radar", parameters=FILTER_PARAMETERS, responses={200: RadarRowSerializer(many=True)}
-    )
+    @extend_schema(operation_id="kpis_radar", parameters=FILTER_PARAMETERS, responses={200: RadarPageSerializer})
     def get(self, request):
         f = self.filters(request)
         paginator = Pagination()

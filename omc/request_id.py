@@ -8,6 +8,7 @@ store the id too (orders.services.outbox_enqueue), so a task re-published later 
 still carries the request that caused it.
 """
 
+import logging
 import re
 import uuid
 
@@ -38,7 +39,16 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = request_id_clean(request.META.get(META_KEY))
         request.META[META_KEY] = request_id
-        request.request_id = request_id
+        request.request_id = request.id = request_id
         response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `record.request_id` ("-" outside a request) so formatters and handlers can show it."""
+
+    def filter(self, record):
+        if not getattr(record, "request_id", None):
+            record.request_id = current_request_id() or "-"
+        return True

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from .roles import ALL_ROLES, user_has_role
@@ -21,3 +22,12 @@ def role_required(roles=ALL_ROLES):
         return wrapper
 
     return decorator
+
+
+def order_visible_or_404(user, order_id) -> None:
+    """404 unless the order exists and `user` may see it (another rep's customer's order: 404, so
+    its existence does not leak)."""
+    from .selectors import order_visible
+
+    if not order_visible(user=user, order_id=order_id):
+        raise Http404("No such order.")

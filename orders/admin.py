@@ -62,11 +62,16 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(admin.ModelAdmin):
+    """The event log is append-only (a database trigger refuses UPDATE and DELETE too)."""
+
     list_display = ["order", "action", "from_status", "to_status", "actor", "created_at"]
     raw_id_fields = ["order", "actor"]
     show_full_result_count = False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

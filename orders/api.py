@@ -81,13 +81,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering_fields = ["created_at", "requested_date", "promised_date", "priority_score"]
 
     def get_queryset(self):
-        return selectors.order_list()
+        return selectors.order_list(user=self.request.user)
 
     def get_serializer_class(self):
         return OrderListSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        order = get_object_or_404(Order.objects.only("id"), pk=_int_or_404(kwargs["pk"]))
+        scope = selectors.order_scope(request.user)
+        order = get_object_or_404(Order.objects.filter(scope).only("id"), pk=_int_or_404(kwargs["pk"]))
         return Response(order_representation(order.pk, request.user))
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderDetailSerializer})
@@ -147,7 +148,8 @@ class OrderActionView(APIView):
         },
     )
     def post(self, request, pk, action):
-        order = get_object_or_404(Order.objects.only("id"), pk=_int_or_404(pk))
+        scope = selectors.order_scope(request.user)
+        order = get_object_or_404(Order.objects.filter(scope).only("id"), pk=_int_or_404(pk))
         serializer = OrderActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.order_transition(

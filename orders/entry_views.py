@@ -74,7 +74,8 @@ def product_search(request):
 
 
 def _draft_or_redirect(request, order_id):
-    order = Order.objects.select_related("customer").filter(pk=order_id).first()
+    scope = selectors.order_scope(request.user)
+    order = Order.objects.select_related("customer").filter(scope, pk=order_id).first()
     if order is None:
         raise Http404("No such order.")
     return order

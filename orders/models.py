@@ -299,9 +299,12 @@ class OrderLine(models.Model):
 
 
 class OrderEvent(models.Model):
-    """One row per status change (and the order's creation): the audit trail and the journey."""
+    """One row per status change (and the order's creation): the audit trail and the journey.
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    Append-only: a PostgreSQL trigger (migration 0008) refuses UPDATE and DELETE, and an order
+    with events cannot be deleted (PROTECT); corrections are new events."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=30, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=30, choices=OrderStatus.choices)
@@ -328,6 +331,15 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.from_status or '-'} -> {self.to_status}"
+
+    # Guards, not flow: the log is written once (the trigger of migration 0008 holds in SQL too).
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The order event log is append-only: record a new event instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The order event log is append-only: events are never deleted.")
 
 
 class PromiseChange(models.Model):

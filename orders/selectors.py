@@ -21,7 +21,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, OutboxMessage, Product, TaskFailure
-from .roles import user_departments
+from .roles import Role, user_departments, user_roles
 from .states import OWNER_DEPARTMENT, STATUS_STEP, OrderStatus, Step
 
 
@@ -37,6 +37,20 @@ def _is_overdue(now):
     return IsNull(Subquery(_overdue_handoffs(now).order_by().values("pk")[:1]), False)
 
 
+def order_scope(user, prefix: str = "") -> Q:
+    """Which orders `user` may see and act on. A sales rep who holds no other role sees the orders
+    of their own customers and of customers with no rep, never another rep's customer's (pages
+    and the API answer 404 for those, as if they did not exist); every other role sees all."""
+    if user_roles(user) == {Role.SALES_REP}:
+        return Q(**{f"{prefix}customer__sales_rep": user}) | Q(**{f"{prefix}customer__sales_rep__isnull": True})
+    return Q()
+
+
+def order_visible(*, user, order_id) -> bool:
+    """True if the order exists and `user` may see it (order_scope)."""
+    return Order.objects.filter(order_scope(user), pk=order_id).exists()
+
+
 def order_list(
     *,
     status: str | None = None,
@@ -44,10 +58,14 @@ def order_list(
     owner_department: str | None = None,
     overdue: bool | None = None,
     search: str | None = None,
+    user=None,
 ) -> QuerySet:
-    """Orders newest first, with their customer and an `is_overdue` flag (an open hand-off past due)."""
+    """Orders newest first, with their customer and an `is_overdue` flag (an open hand-off past due);
+    with `user`, only those the user may see (order_scope)."""
     now = timezone.now()
     qs = Order.objects.select_related("customer").annotate(is_overdue=_is_overdue(now))
+    if user is not None:
+        qs = qs.filter(order_scope(user))
     if status:
         qs = qs.filter(status=status)
     if customer_id:
@@ -156,10 +174,12 @@ def product_list(*, search: str | None = None) -> QuerySet:
     return qs
 
 
-def handoff_queue(*, departments) -> QuerySet:
-    """Open hand-offs addressed to the given departments, most overdue first."""
+def handoff_queue(*, departments, user=None) -> QuerySet:
+    """Open hand-offs addressed to the given departments, most overdue first (with `user`: only
+    for orders the user may see)."""
+    scope = order_scope(user, prefix="order__") if user is not None else Q()
     return (
-        Handoff.objects.filter(closed_at__isnull=True, to_department__in=list(departments))
+        Handoff.objects.filter(scope, closed_at__isnull=True, to_department__in=list(departments))
         .select_related("order", "order__customer")
         .order_by("due_at", "id")
     )
@@ -172,9 +192,10 @@ def alerts_open_count(*, user) -> int:
     return Alert.objects.filter(resolved_at__isnull=True, department__in=list(departments)).count()
 
 
-def alerts_open(*, departments) -> QuerySet:
+def alerts_open(*, departments, user=None) -> QuerySet:
+    scope = order_scope(user, prefix="order__") if user is not None else Q()
     return (
-        Alert.objects.filter(resolved_at__isnull=True, department__in=list(departments))
+        Alert.objects.filter(scope, resolved_at__isnull=True, department__in=list(departments))
         .select_related("order", "handoff")
         .order_by("-raised_at", "-id")
     )

@@ -38,6 +38,8 @@ from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
 from .states import FINAL_STATUSES, OWNER_DEPARTMENT, STATUS_STEP, TRANSITIONS, OrderStatus, transitions_from
 
 logger = logging.getLogger(__name__)
+# The audit log (omc.audit's request-id filter adds the request id to each record).
+audit_logger = logging.getLogger("omc.audit")
 
 TOPIC_HANDOFF_OPENED = "handoff.opened"
 
@@ -330,6 +332,7 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
         if outbox.has_handlers(topic):
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
             outbox_enqueue(topic=topic, order=order, payload=payload)
+    _audit_transition(actor=actor, order_number=order.number, action=action, from_status=from_status, to=target)
     return order
 
 
@@ -386,6 +389,22 @@ def order_promise_change(*, order_id: int, new_date, reason: str, actor, custome
         if outbox.has_handlers(TOPIC_PROMISE_CHANGED):
             outbox_enqueue(topic=TOPIC_PROMISE_CHANGED, order=order, payload={"promise_change_id": change.pk})
     return change
+
+
+def _audit_transition(*, actor, order_number: str, action: str, from_status: str, to: str) -> None:
+    """Log the move on omc.audit once its transaction block has succeeded (a refused move is not
+    logged; the OrderEvent row stays the durable record). No on_commit callback, so callers that
+    count hand-off callbacks see only those."""
+    who = actor.get_username() if actor is not None else "system"
+    audit_logger.info(
+        "order.transition actor=%s order=%s action=%s from=%s to=%s",
+        who,
+        order_number,
+        action,
+        from_status or "-",
+        to,
+        extra={"audit_event": "order.transition", "actor": who, "order": order_number, "action": action},
+    )
 
 
 _reactions: dict[str, list] = {}

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import panels, selectors, services
-from .access import role_required
+from .access import order_visible_or_404, role_required
 from .errors import DomainError
 from .forms import OrderActionForm, OrderFilterForm, PromiseChangeForm
 from .models import Customer, Handoff, Order
@@ -43,6 +43,7 @@ def order_list(request):
         owner_department=filters.get("owner_department") or None,
         overdue=overdue,
         search=filters.get("q") or None,
+        user=request.user,
     )
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -50,7 +51,8 @@ def order_list(request):
     return render(request, "orders/order_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-def _get_order(order_id: int) -> Order:
+def _get_order(order_id: int, user) -> Order:
+    order_visible_or_404(user, order_id)
     try:
         return selectors.order_detail(order_id=order_id)
     except Order.DoesNotExist:
@@ -60,7 +62,7 @@ def _get_order(order_id: int) -> Order:
 @require_GET
 @role_required()
 def order_detail(request, order_id: int):
-    order = _get_order(order_id)
+    order = _get_order(order_id, request.user)
     lines = list(order.lines.all())
     for line in lines:
         line.net_amount = line_net_amount(
@@ -97,8 +99,7 @@ def order_detail(request, order_id: int):
 @require_POST
 @role_required()
 def order_action(request, order_id: int, action: str):
-    if not Order.objects.filter(pk=order_id).exists():
-        raise Http404("No such order.")
+    order_visible_or_404(request.user, order_id)
     form = OrderActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The note is too long (2000 characters at most)."))
@@ -149,6 +150,8 @@ def order_promise_change(request, order_id: int):
 @require_POST
 @role_required()
 def handoff_acknowledge(request, handoff_id: int):
+    order_id = Handoff.objects.filter(pk=handoff_id).values_list("order_id", flat=True).first()
+    order_visible_or_404(request.user, order_id)
     try:
         handoff = services.handoff_acknowledge(handoff_id=handoff_id, user=request.user)
     except Handoff.DoesNotExist:
@@ -164,7 +167,7 @@ def handoff_acknowledge(request, handoff_id: int):
 @role_required()
 def handoff_queue(request):
     departments = user_departments(request.user)
-    handoffs = selectors.handoff_queue(departments=departments)
+    handoffs = selectors.handoff_queue(departments=departments, user=request.user)
     page = Paginator(handoffs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orders/handoff_queue.html", {"page": page})
 
@@ -172,7 +175,7 @@ def handoff_queue(request):
 @require_GET
 @role_required()
 def alert_list(request):
-    alerts = selectors.alerts_open(departments=user_departments(request.user))
+    alerts = selectors.alerts_open(departments=user_departments(request.user), user=request.user)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orders/alert_list.html", {"page": page})
 
@@ -215,7 +218,7 @@ def customer_detail(request, customer_id: int):
     customer = Customer.objects.select_related("sales_rep").filter(pk=customer_id).first()
     if customer is None:
         raise Http404("No such customer.")
-    orders = selectors.order_list(customer_id=customer.pk)
+    orders = selectors.order_list(customer_id=customer.pk, user=request.user)
     open_orders = orders.filter(status__in=selectors.OPEN_STATUSES)
     history = Paginator(orders.exclude(status__in=selectors.OPEN_STATUSES), PAGE_SIZE).get_page(request.GET.get("page"))
     exposure = selectors.customer_order_exposure(customer=customer)

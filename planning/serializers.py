@@ -32,7 +32,7 @@ class MonthField(serializers.Field):
 class ForecastSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     month = MonthField()
-    updated_by = serializers.CharField(source="updated_by.username", default=None, read_only=True)
+    updated_by = serializers.CharField(source="updated_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Forecast
@@ -47,7 +47,7 @@ class ForecastInputSerializer(serializers.Serializer):
 
 
 class ForecastVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ForecastVersion
@@ -72,8 +72,10 @@ class ForecastFilterSerializer(serializers.Serializer):
 class ConsensusSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     month = MonthField()
-    set_by = serializers.CharField(source="set_by.username", default=None, read_only=True)
-    signed_off_by = serializers.CharField(source="signed_off_by.username", default=None, read_only=True)
+    set_by = serializers.CharField(source="set_by.username", default=None, read_only=True, allow_null=True)
+    signed_off_by = serializers.CharField(
+        source="signed_off_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Consensus

@@ -211,7 +211,8 @@ def forecast_import(request, source: str):
     source = _source_or_404(source)
     if not can_edit_source(request.user, source):
         raise PermissionDenied(_("Your role may not edit this forecast."))
-    form = ForecastImportForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even an empty one, so a missing file is an error the page shows.
+    form = ForecastImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
     context = {"source": source, "form": form, "result": None}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from orders.api_support import RolePermission
 from orders.models import Order
 from orders.roles import Role
+from orders.selectors import order_scope
 
 from . import selectors, services
 from .models import CustomerPrice, Discount, PriceApproval, PriceList, PriceListItem
@@ -84,7 +85,9 @@ class OrderPricingView(APIView):
     write_roles = selectors.PRICERS
 
     def order(self, pk) -> Order:
-        return get_object_or_404(Order.objects.select_related("customer"), pk=pk)
+        # Another rep's customer's order is 404 for a sales rep (orders.selectors.order_scope).
+        scope = order_scope(self.request.user)
+        return get_object_or_404(Order.objects.filter(scope).select_related("customer"), pk=pk)
 
 
 class OrderEstimate(OrderPricingView):

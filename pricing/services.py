@@ -480,3 +480,30 @@ def score_margin(order) -> dict:
         return {}
     value = min(max(margin_percent / Decimal("40"), ZERO), Decimal("1"))
     return {"margin": (value, f"margin {margin_percent}%")}
+
+
+def price_list_import(*, price_list_id: int, rows) -> int:
+    """Write checked rows (pricing.csv_io.price_list_csv_read) into a price list in one
+    transaction: a row for an existing (product, minimum quantity) break replaces its price, the
+    others are added. All or nothing. Returns how many prices were added or changed."""
+    with transaction.atomic():
+        price_list = PriceList.objects.select_for_update().get(pk=price_list_id)
+        existing = {(i.product_id, i.min_quantity): i for i in price_list.items.all()}
+        changed, new = [], []
+        for row in rows:
+            item = existing.get((row.product_id, row.min_quantity))
+            if item is None:
+                new.append(
+                    PriceListItem(
+                        price_list=price_list,
+                        product_id=row.product_id,
+                        min_quantity=row.min_quantity,
+                        unit_price=row.unit_price,
+                    )
+                )
+            elif item.unit_price != row.unit_price:
+                item.unit_price = row.unit_price
+                changed.append(item)
+        PriceListItem.objects.bulk_create(new)
+        PriceListItem.objects.bulk_update(changed, ["unit_price"])
+    return len(new) + len(changed)

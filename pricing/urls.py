@@ -16,4 +16,5 @@ urlpatterns = [
     path("quotes/<int:quote_id>/pdf/", views.quote_pdf, name="quote_pdf"),
     path("price-lists/", views.price_list_list, name="price_list_list"),
     path("price-lists/<int:price_list_id>/", views.price_list_detail, name="price_list_detail"),
+    path("price-lists/<int:price_list_id>/import/", views.price_list_import, name="price_list_import"),
 ]

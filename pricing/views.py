@@ -2,26 +2,26 @@
 
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.access import role_required
+from orders.access import order_visible_or_404, role_required
 from orders.documents import pdf_from_template
-from orders.models import Order
 from orders.page_steps import run_step
-from orders.roles import Role
+from orders.roles import Role, user_has_role
 
 from . import selectors, services
+from .csv_io import price_list_csv_read
 from .models import PriceApproval, PriceList, Quote
 
 
 def _run(request, order_id, action, done):
-    if not Order.objects.filter(pk=order_id).exists():
-        raise Http404("No such order.")
+    order_visible_or_404(request.user, order_id)  # another rep's customer's order: 404
     return run_step(
         request, run=lambda _data: action(), done=done, then=redirect("orders:order_detail", order_id=order_id)
     )
@@ -158,4 +158,32 @@ def price_list_detail(request, price_list_id: int):
         raise Http404("No such price list.")
     items = price_list.items.select_related("product").order_by("product__sku", "min_quantity")
     page = Paginator(items, 50).get_page(request.GET.get("page"))
-    return render(request, "pricing/price_list_detail.html", {"price_list": price_list, "page": page})
+    may_import = user_has_role(request.user, {Role.ESTIMATOR})
+    return render(
+        request, "pricing/price_list_detail.html", {"price_list": price_list, "page": page, "may_import": may_import}
+    )
+
+
+class PriceListImportForm(forms.Form):
+    file = forms.FileField(label="CSV file (sku, min_quantity, unit_price)")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required({Role.ESTIMATOR})
+def price_list_import(request, price_list_id: int):
+    """Upload prices: every row is checked first; with any error nothing is imported and the page
+    lists every bad line."""
+    price_list = PriceList.objects.filter(pk=price_list_id).first()
+    if price_list is None:
+        raise Http404("No such price list.")
+    form = PriceListImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    context = {"price_list": price_list, "form": form, "result": None}
+    if request.method == "POST" and form.is_valid():
+        result = price_list_csv_read(form.cleaned_data["file"].read())
+        context["result"] = result
+        if not result.errors:
+            changed = services.price_list_import(price_list_id=price_list.pk, rows=result.rows)
+            messages.success(request, f"Imported {result.rows_read} rows: {changed} prices added or changed.")
+            return redirect("pricing:price_list_detail", price_list_id=price_list.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "pricing/price_list_import.html", context, status=status)

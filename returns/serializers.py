@@ -31,7 +31,9 @@ class ReturnLineSerializer(serializers.ModelSerializer):
 
 class RmaSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    replacement_order_number = serializers.CharField(source="replacement_order.number", read_only=True, default=None)
+    replacement_order_number = serializers.CharField(
+        source="replacement_order.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ReturnAuthorization

@@ -85,6 +85,8 @@ def rma_create(request):
     if customer_id and str(customer_id).isdigit():
         customer = Customer.objects.filter(pk=int(customer_id)).first()
     if customer is None:
+        if request.method == "POST":
+            messages.error(request, "Choose the customer the goods come back from.")
         search = (request.GET.get("q") or "").strip()
         customers = Customer.objects.filter(active=True)
         if search:

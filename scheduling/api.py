@@ -4,6 +4,7 @@ expedite requests with their cost, the capacity calendar and the reschedule log.
 Moves carry the job's `version`: a stale one gets 409 {"code": "job_changed"} — reload.
 An overload gets 400 {"code": "capacity_exceeded", "day": [...]}."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api_support import RolePermission
+from orders.selectors import order_scope, order_visible
 
 from . import selectors, services
 from .access import EDITORS, EXPEDITE_REQUESTERS, READERS
@@ -170,13 +172,15 @@ class ExpediteListCreate(SchedulingView, generics.ListAPIView):
     write_roles = EXPEDITE_REQUESTERS
 
     def get_queryset(self):
-        return selectors.expedite_list()
+        return selectors.expedite_list().filter(order_scope(self.request.user))
 
     @extend_schema(request=ExpediteCreateSerializer, responses={201: ExpediteRequestSerializer})
     def post(self, request):
         serializer = ExpediteCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if not order_visible(user=request.user, order_id=data["order"].pk):
+            raise Http404("No such order.")  # another rep's customer's order, as if it did not exist
         expedite = services.expedite_request_create(
             order_id=data["order"].pk, needed_by=data["needed_by"], reason=data["reason"], actor=request.user
         )
@@ -188,7 +192,7 @@ class ExpediteDetail(SchedulingView, APIView):
 
     @extend_schema(responses={200: ExpediteRequestSerializer})
     def get(self, request, pk):
-        expedite = get_object_or_404(selectors.expedite_list(), pk=pk)
+        expedite = get_object_or_404(selectors.expedite_list().filter(order_scope(request.user)), pk=pk)
         data = ExpediteRequestSerializer(expedite).data
         if expedite.status == ExpediteRequest.Status.PENDING:
             data["cost"] = expedite_cost_data(

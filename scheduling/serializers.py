@@ -137,9 +137,11 @@ def expedite_cost_data(cost) -> dict:
 
 
 class RescheduleEventSerializer(serializers.ModelSerializer):
-    order_number = serializers.CharField(source="order.number", read_only=True, default=None)
-    requested_by_username = serializers.CharField(source="requested_by.username", read_only=True, default=None)
-    actor_username = serializers.CharField(source="actor.username", read_only=True, default=None)
+    order_number = serializers.CharField(source="order.number", read_only=True, default=None, allow_null=True)
+    requested_by_username = serializers.CharField(
+        source="requested_by.username", read_only=True, default=None, allow_null=True
+    )
+    actor_username = serializers.CharField(source="actor.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RescheduleEvent

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.access import role_required
+from orders.access import order_visible_or_404, role_required
 from orders.errors import DomainError
 from orders.models import Order, Site
 from orders.page_steps import form_errors_text
@@ -151,6 +151,7 @@ def expedite_create(request):
             redirect("orders:order_detail", order_id=order_id) if order_id.isdigit() else redirect("scheduling:board")
         )
     data = form.cleaned_data
+    order_visible_or_404(request.user, data["order"])  # another rep's customer's order: 404
     try:
         expedite = services.expedite_request_create(
             order_id=data["order"], needed_by=data["needed_by"], reason=data["reason"], actor=request.user

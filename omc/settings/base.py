@@ -4,9 +4,11 @@ With nothing set the app runs with no server at all: SQLite and Celery tasks
 executed in-process. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 from omc.logs import logging_config
 
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_structlog",  # operations: JSON logs with request ids (docs/operations.md)
+    "axes",  # login throttling (security block below)
     "orders",
     "planning",
     "pricing",
@@ -42,7 +45,7 @@ INSTALLED_APPS = [
     "returns",
     "aftersales",
     "portal",  # the customer portal (sits above the step apps, like omc)
-    "omc",  # operations: management commands (import_data)
+    "omc.apps.OmcConfig",  # the dashboard, operations commands (import_data) and the audit log's receivers
 ]
 
 MIDDLEWARE = [
@@ -51,6 +54,7 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "omc.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Languages (docs/i18n.md): the browser's or the switcher's choice, then the user's own.
     "django.middleware.locale.LocaleMiddleware",
@@ -62,8 +66,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "omc.audit.AuditForbiddenMiddleware",
     # operations: ?export=csv|xlsx on any list page; last, so only the view runs once per page
     "omc.exports.ExportMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "omc.urls"
@@ -80,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orders.context_processors.navigation",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} (security block below)
             ],
         },
     },
@@ -241,6 +249,9 @@ SPECTACULAR_SETTINGS = {
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+# omc.audit: security events and order transitions, each with actor and request id (docs/security.md).
+LOGGING["filters"] = {"request_id": {"()": "omc.request_id.RequestIdFilter"}}
+LOGGING["loggers"]["omc.audit"] = {"level": "INFO", "filters": ["request_id"]}
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 # --- end operations: logs ------------------------------------------------------------------
@@ -284,5 +295,36 @@ OMC_FEEDBACK_SERVICE_LEVEL_HOURS = env.int("OMC_FEEDBACK_SERVICE_LEVEL_HOURS", d
 # a customer asked for (hours).
 OMC_PORTAL_BASE_URL = env("OMC_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 OMC_PORTAL_REQUEST_HOURS = env.int("OMC_PORTAL_REQUEST_HOURS", default=24)
+
+# --- Security (docs/security.md) -------------------------------------------------------------
+# Login throttling: django-axes locks a username from one IP address after 5 failures for 15
+# minutes, shows registration/locked_out.html, and a success resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # omc.audit logs lock-outs with the request id
+# Strict CSP: scripts and styles only from our own static files; no inline script or handler.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    # The printable documents (invoice, quote, packing slip, label) keep one <style> block, which
+    # xhtml2pdf needs for the PDF; it carries the per-request nonce. No 'unsafe-inline' anywhere.
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 
 from .celery import *  # noqa: E402,F401,F403

@@ -46,7 +46,7 @@ def job_card(job, *, can_edit=False, show_wc=False, window_start=None):
         )
     return format_html(
         '<div class="{}" data-testid="job-{}" data-job="{}" data-version="{}" data-wc="{}"{}'
-        ' style="--h: {}" title="{}">'
+        ' data-h="{}" title="{}">'
         '<div class="job-top"><a href="{}" hx-boost="false">{}</a><span class="job-hours">{} h</span></div>{}{}</div>',
         " ".join(classes),
         job.pk,
