@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from orders.reporting import reporting
 
@@ -187,7 +188,7 @@ class ExportMiddleware:
         if request.method != "GET" or fmt is None:
             return self.get_response(request)
         if fmt not in FORMATS:
-            return HttpResponse("Export as csv or xlsx.", status=400, content_type="text/plain")
+            return HttpResponse(_("Export as csv or xlsx."), status=400, content_type="text/plain")
         with reporting():
             from_page_one = request.GET.get("page") in (None, "", "1")
             first = self.get_response(request)

@@ -20,6 +20,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders import services as order_services
 from orders.errors import DomainError
@@ -89,9 +91,9 @@ def table_read(*, filename: str, content: bytes) -> list[Row]:
     elif name.endswith(".csv") or name.endswith(".txt"):
         raw = _csv_rows(content)
     else:
-        raise ImportFileError("Upload a .csv or .xlsx file.")
+        raise ImportFileError(_("Upload a .csv or .xlsx file."))
     if not raw:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     header = [column.strip().lower() for column in raw[0]]
     rows = []
     for index, values in enumerate(raw[1:], start=2):
@@ -101,7 +103,7 @@ def table_read(*, filename: str, content: bytes) -> list[Row]:
             (index, {column: (values[i].strip() if i < len(values) else "") for i, column in enumerate(header)})
         )
     if len(rows) > MAX_ROWS:
-        raise ImportFileError(f"At most {MAX_ROWS} rows per file; split it.")
+        raise ImportFileError(_("At most %(rows)s rows per file; split it.") % {"rows": MAX_ROWS})
     return rows
 
 
@@ -109,7 +111,7 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError("The CSV file is not UTF-8 text.") from None
+        raise ImportFileError(_("The CSV file is not UTF-8 text.")) from None
     dialect = csv.excel
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -124,7 +126,7 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ImportFileError("The XLSX file cannot be read.") from None
+        raise ImportFileError(_("The XLSX file cannot be read.")) from None
     sheet = workbook.worksheets[0]
     rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     workbook.close()
@@ -150,7 +152,7 @@ def _valid(line: int, form: forms.BaseForm) -> dict:
 
 
 class CustomerRowForm(forms.ModelForm):
-    sales_rep = forms.CharField(required=False, help_text="The sales rep's username.")
+    sales_rep = forms.CharField(required=False, help_text=gettext_lazy("The sales rep's username."))
 
     class Meta:
         model = Customer
@@ -173,7 +175,7 @@ class CustomerRowForm(forms.ModelForm):
             return None
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise ValidationError(f"No user '{username}'.")
+            raise ValidationError(_("No user '%(username)s'.") % {"username": username})
         return user
 
     def validate_unique(self):
@@ -201,13 +203,13 @@ class PriceRowForm(forms.Form):
     def clean_sku(self):
         product = Product.objects.filter(sku=self.cleaned_data["sku"]).first()
         if product is None:
-            raise ValidationError(f"No product with SKU '{self.cleaned_data['sku']}'.")
+            raise ValidationError(_("No product with SKU '%(sku)s'.") % {"sku": self.cleaned_data["sku"]})
         return product
 
     def clean(self):
         data = super().clean()
         if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
-            self.add_error("valid_to", "Ends before it starts.")
+            self.add_error("valid_to", _("Ends before it starts."))
         return data
 
 
@@ -231,13 +233,13 @@ class OrderRowForm(forms.Form):
     def clean_customer_code(self):
         customer = Customer.objects.filter(code=self.cleaned_data["customer_code"]).first()
         if customer is None:
-            raise ValidationError(f"No customer with code '{self.cleaned_data['customer_code']}'.")
+            raise ValidationError(_("No customer with code '%(code)s'.") % {"code": self.cleaned_data["customer_code"]})
         return customer
 
     def clean_sku(self):
         product = Product.objects.filter(sku=self.cleaned_data["sku"]).first()
         if product is None:
-            raise ValidationError(f"No product with SKU '{self.cleaned_data['sku']}'.")
+            raise ValidationError(_("No product with SKU '%(sku)s'.") % {"sku": self.cleaned_data["sku"]})
         return product
 
 
@@ -264,7 +266,7 @@ KINDS = {
     for kind in [
         ImportKind(
             "customers",
-            "Customers",
+            gettext_lazy("Customers"),
             (
                 "code",
                 "name",
@@ -281,30 +283,32 @@ KINDS = {
             ("code", "name"),
             CUSTOMER_EDITORS,
             True,
-            note="An existing code updates that customer. sales_rep is a username.",
+            note=gettext_lazy("An existing code updates that customer. sales_rep is a username."),
         ),
         ImportKind(
             "products",
-            "Products",
+            gettext_lazy("Products"),
             ("sku", "name", "family", "unit", "standard_cost", "list_price", "currency", "active"),
             ("sku", "name"),
             PRODUCT_EDITORS,
             True,
-            note="An existing SKU updates that product.",
+            note=gettext_lazy("An existing SKU updates that product."),
         ),
         ImportKind(
             "price_lists",
-            "Price lists",
+            gettext_lazy("Price lists"),
             ("price_list", "currency", "valid_from", "valid_to", "sku", "min_quantity", "unit_price"),
             ("price_list", "currency", "valid_from", "sku", "unit_price"),
             PRICERS,
             True,
             group_by="price_list",
-            note="One row per price (break); rows with the same price_list, currency and valid_from form one list.",
+            note=gettext_lazy(
+                "One row per price (break); rows with the same price_list, currency and valid_from form one list."
+            ),
         ),
         ImportKind(
             "orders",
-            "Open orders",
+            gettext_lazy("Open orders"),
             (
                 "order_ref",
                 "customer_code",
@@ -320,8 +324,10 @@ KINDS = {
             ORDER_CREATORS,
             False,
             group_by="order_ref",
-            note="One row per order line; rows with the same order_ref form one order. status is draft, "
-            "quoted or entered (moved there through the normal transition, with its checks).",
+            note=gettext_lazy(
+                "One row per order line; rows with the same order_ref form one order. status is draft, "
+                "quoted or entered (moved there through the normal transition, with its checks)."
+            ),
         ),
     ]
 }
@@ -383,7 +389,9 @@ def _apply_price_list(rows: list[Row], user) -> str:
     for line, data in items[1:]:
         for key in ("currency", "valid_from", "valid_to"):
             if data[key] != head[key]:
-                errors.append(RowError(line, key, f"Differs from line {first_line} of the same price list."))
+                errors.append(
+                    RowError(line, key, _("Differs from line %(line)s of the same price list.") % {"line": first_line})
+                )
     if errors:
         raise _RowInvalid(errors)
     price_list = PriceList.objects.filter(
@@ -428,7 +436,9 @@ def _apply_order(rows: list[Row], user) -> str:
     for line, data in lines[1:]:
         for key in ("customer_code", "customer_po", "requested_date", "status"):
             if data[key] != head[key]:
-                errors.append(RowError(line, key, f"Differs from line {first_line} of the same order."))
+                errors.append(
+                    RowError(line, key, _("Differs from line %(line)s of the same order.") % {"line": first_line})
+                )
     if errors:
         raise _RowInvalid(errors)
     try:
@@ -497,7 +507,7 @@ def import_run(*, kind: str, rows: list[Row], user, dry_run: bool, progress=None
     present = set(rows[0][1]) if rows else set()
     missing = [column for column in spec.required if column not in present]
     if rows and missing:
-        result.errors.append(RowError(1, ", ".join(missing), "Missing column(s)."))
+        result.errors.append(RowError(1, ", ".join(missing), _("Missing column(s).")))
         return result
     seen: dict[str, int] = {}
     unique = {"customers": "code", "products": "sku"}.get(kind)
@@ -508,7 +518,9 @@ def import_run(*, kind: str, rows: list[Row], user, dry_run: bool, progress=None
                     line, row = group[0]
                     value = row.get(unique, "")
                     if value and value in seen:
-                        result.errors.append(RowError(line, unique, f"Also on line {seen[value]}."))
+                        result.errors.append(
+                            RowError(line, unique, _("Also on line %(line)s.") % {"line": seen[value]})
+                        )
                         continue
                     seen[value] = line
                 try:
@@ -523,7 +535,11 @@ def import_run(*, kind: str, rows: list[Row], user, dry_run: bool, progress=None
                         for message in messages
                     )
                 except DatabaseError as error:
-                    result.errors.append(RowError(group[0][0], "", f"Rejected by the database: {error}".strip()[:300]))
+                    result.errors.append(
+                        RowError(
+                            group[0][0], "", (_("Rejected by the database: %(error)s") % {"error": error}).strip()[:300]
+                        )
+                    )
                 else:
                     setattr(result, outcome, getattr(result, outcome) + 1)
                 if progress is not None:

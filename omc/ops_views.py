@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import navigation, selectors, services
@@ -25,7 +27,10 @@ IMPORT_CACHE_SECONDS = 3600
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 navigation.register(
-    "Import data", "ops:import", roles=CUSTOMER_EDITORS | PRODUCT_EDITORS | PRICERS | ORDER_CREATORS, order=92
+    gettext_lazy("Import data"),
+    "ops:import",
+    roles=CUSTOMER_EDITORS | PRODUCT_EDITORS | PRICERS | ORDER_CREATORS,
+    order=92,
 )
 
 
@@ -34,7 +39,7 @@ def staff_required(view):
 
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
-            raise PermissionDenied("Only administrators see background work.")
+            raise PermissionDenied(_("Only administrators see background work."))
         return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
@@ -58,16 +63,19 @@ def stuck_work(request):
 @staff_required
 def outbox_retry(request, message_id: int):
     if not OutboxMessage.objects.filter(pk=message_id).exists():
-        raise Http404("No such outbox message.")
+        raise Http404(_("No such outbox message."))
     try:
         published = services.outbox_retry(message_id=message_id)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         if published:
-            messages.success(request, f"Outbox message {message_id} was published again.")
+            messages.success(request, _("Outbox message %(number)s was published again.") % {"number": message_id})
         else:
-            messages.error(request, f"Outbox message {message_id} could not be published: is the broker up?")
+            messages.error(
+                request,
+                _("Outbox message %(number)s could not be published: is the broker up?") % {"number": message_id},
+            )
     return redirect("ops:stuck_work")
 
 
@@ -75,13 +83,13 @@ def outbox_retry(request, message_id: int):
 @staff_required
 def task_failure_retry(request, failure_id: int):
     if not TaskFailure.objects.filter(pk=failure_id).exists():
-        raise Http404("No such failed task.")
+        raise Http404(_("No such failed task."))
     try:
         failure = services.task_failure_retry(failure_id=failure_id, user=request.user, send_task=celery_app.send_task)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{failure.task_name} was queued again.")
+        messages.success(request, _("%(task)s was queued again.") % {"task": failure.task_name})
     return redirect("ops:stuck_work")
 
 
@@ -97,18 +105,18 @@ def import_start(request):
     """Pick a kind and a file; POST runs the dry run and shows every row's errors."""
     kinds = _kinds_for(request.user)
     if not kinds:
-        raise PermissionDenied("Your role imports nothing.")
+        raise PermissionDenied(_("Your role imports nothing."))
     if request.method == "GET":
         return render(request, "omc/import_start.html", {"kinds": kinds})
     kind = imports.KINDS.get(request.POST.get("kind", ""))
     upload = request.FILES.get("file")
     error = None
     if kind is None or kind not in kinds:
-        error = "Choose what to import."
+        error = _("Choose what to import.")
     elif upload is None:
-        error = "Choose a file."
+        error = _("Choose a file.")
     elif upload.size > IMPORT_MAX_BYTES:
-        error = "The file is larger than 10 MB; split it."
+        error = _("The file is larger than 10 MB; split it.")
     if error is None:
         try:
             rows = imports.table_read(filename=upload.name, content=upload.read())
@@ -138,11 +146,11 @@ def import_confirm(request, token: str):
     """The real import of a file whose dry run was clean: every row or none."""
     staged = cache.get(f"omc-import:{token}")
     if staged is None or staged["user_id"] != request.user.pk:
-        messages.error(request, "That dry run has expired; upload the file again.")
+        messages.error(request, _("That dry run has expired; upload the file again."))
         return redirect("ops:import")
     kind = imports.KINDS[staged["kind"]]
     if not kind.allowed(request.user):
-        raise PermissionDenied("Your role does not import this.")
+        raise PermissionDenied(_("Your role does not import this."))
     result = imports.import_run(kind=kind.key, rows=staged["rows"], user=request.user, dry_run=False)
     if not result.ok:
         # The data changed since the dry run (e.g. someone took a code): nothing was imported.
@@ -154,6 +162,8 @@ def import_confirm(request, token: str):
         )
     cache.delete(f"omc-import:{token}")
     messages.success(
-        request, f"{kind.label}: {result.created} created, {result.updated} updated from {staged['filename']}."
+        request,
+        _("%(kind)s: %(created)s created, %(updated)s updated from %(filename)s.")
+        % {"kind": kind.label, "created": result.created, "updated": result.updated, "filename": staged["filename"]},
     )
     return redirect("ops:import")

@@ -131,7 +131,7 @@ def test_customer_service_moves_a_promise_and_the_customer_reads_the_shared_reas
         customer.fill("input[name=password]", "pw-for-tests")
         customer.click("button[type=submit]")
         customer.goto(f"{live_server.url}/portal/orders/{order.pk}/")
-        expect(customer.get_by_test_id("portal-promised")).to_have_text("03/16/2027")
+        expect(customer.get_by_test_id("portal-promised")).to_have_text("2027-03-16")
         changes = customer.get_by_test_id("portal-promise-changes")
         expect(changes).to_contain_text("A machine needs repair; we ship two weeks later.")
         expect(changes).not_to_contain_text("Press 2")
