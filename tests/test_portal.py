@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from portal.models import PortalNotification
 from returns.models import ReturnAuthorization
 
 from .factories import OrderFactory, OrderLineFactory
+from .history import rewriting_history
 from .portal_support import PortalWorld
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +269,8 @@ def test_internal_notes_costs_margins_priority_and_holds_never_reach_the_portal(
 def test_payments_due_sum_the_open_invoices_and_flag_what_is_past_due(as_contact, world):
     _order, invoice = world.invoiced_order(lines=(("2", "100.00", "0"),))
     _order2, late = world.invoiced_order(lines=(("1", "50.00", "0"),))
-    Invoice.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - timedelta(days=3))
+    with rewriting_history():
+        Invoice.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - timedelta(days=3))
     response = as_contact.get(reverse("portal:invoice_list"))
     totals = response.context["due"]["totals"]
     assert totals == [{"currency": "EUR", "due": invoice.total + late.total, "overdue": late.total}]
@@ -598,7 +601,7 @@ def test_customer_service_invites_a_contact_who_sets_a_password_and_logs_in(
     set_url = form.redirect_chain[-1][0] if form.redirect_chain else link
     done = anonymous.post(set_url, {"new_password1": "Pumps-and-valves-77", "new_password2": "Pumps-and-valves-77"})
     assert done.status_code == 302 and done["Location"] == reverse("login")
-    assert anonymous.login(username="li.wei", password="Pumps-and-valves-77")
+    assert anonymous.login(request=HttpRequest(), username="li.wei", password="Pumps-and-valves-77")
     assert anonymous.get(reverse("portal:home")).status_code == 200
     again = Client().get(link, follow=True)
     assert "This link has expired" in again.content.decode()
@@ -628,7 +631,7 @@ def test_taking_access_away_stops_the_login(client, world, user_with):
     client.post(reverse("portal:contact_deactivate", args=[world.customer.pk, world.contact.pk]))
     world.contact.user.refresh_from_db()
     assert not world.contact.user.is_active
-    assert not Client().login(username="acme-buyer", password="pw-for-tests")
+    assert not Client().login(request=HttpRequest(), username="acme-buyer", password="pw-for-tests")
     world.other_contact.user.refresh_from_db()
     assert world.other_contact.user.is_active
 

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from billing.models import Invoice
@@ -35,7 +36,7 @@ def test_seed_portal_makes_a_contact_with_shipped_invoiced_and_moved_orders():
     assert statuses[3] in (OrderStatus.ENTERED, OrderStatus.ON_HOLD)
 
     client = Client()
-    assert client.login(username="customer", password="omc-demo-2026")
+    assert client.login(request=HttpRequest(), username="customer", password="omc-demo-2026")
     html = client.get(f"/portal/orders/{orders[0].pk}/").content.decode()
     assert "JD014600004511870001" in html
 
