@@ -21,7 +21,7 @@ from django.utils import timezone
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
 from orders.money import CENT, line_net_amount
-from orders.services import handoff_close_work, number_reserve, order_transition
+from orders.services import handoff_close_work, number_reserve, order_transition, outbox_enqueue
 from orders.states import OrderStatus
 
 from .errors import InvoiceStateError
@@ -345,14 +345,17 @@ def invoice_post(*, invoice_id: int, user) -> Invoice:
         invoice.save(update_fields=["number", "status", "posted_at", "posted_by", "issue_date", "due_date"])
         for order in _orders_of(invoice):
             _order_invoice_if_complete(order=order, user=user)
-        transaction.on_commit(lambda: _queue_send(invoice.pk))
+        _queue_send(invoice)
     return invoice
 
 
-def _queue_send(invoice_id: int) -> None:
-    from .tasks import invoice_send
+TOPIC_INVOICE_POSTED = "billing.invoice_posted"
 
-    invoice_send.delay(invoice_id)
+
+def _queue_send(invoice: Invoice) -> None:
+    """Sending is outbox work (billing consumes its own topic), written in the posting
+    transaction: a broker outage delays the email but never fails the posting or loses it."""
+    outbox_enqueue(topic=TOPIC_INVOICE_POSTED, order=invoice.order, payload={"invoice_id": invoice.pk})
 
 
 def _orders_of(invoice: Invoice) -> list[Order]:
@@ -462,7 +465,7 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
         invoice.amount_credited += credit.total
         invoice.save(update_fields=["amount_credited"])
         _settle_if_paid(invoice=invoice, user=user)
-        transaction.on_commit(lambda: _queue_send(credit.pk))
+        _queue_send(credit)
     return credit
 
 

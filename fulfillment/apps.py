@@ -8,11 +8,12 @@ class FulfillmentConfig(AppConfig):
         from orders import navigation, outbox, panels, providers
         from orders.roles import Role
 
-        from . import handlers, selectors
+        from . import handlers, selectors, services
 
         outbox.register("order.accept", handlers.on_order_accepted)
         providers.register("promise", selectors.promise_from_stock)
         outbox.register("order.cancel", handlers.on_order_cancelled)
+        outbox.register(services.TOPIC_STOCK_ARRIVED, handlers.on_stock_arrived)
         outbox.register("scheduling.produced", handlers.on_goods_produced)
         outbox.register("returns.restock", handlers.on_goods_returned)
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orders.errors import ValidationFailed
 from orders.models import Order, OrderLine, Product, Site
-from orders.services import number_reserve, order_transition
+from orders.services import number_reserve, order_transition, outbox_enqueue
 from orders.states import OrderStatus
 
 from .errors import ShipmentStateError
@@ -71,7 +71,7 @@ def stock_receive(*, product: Product, site: Site, quantity: Decimal, user, note
     with transaction.atomic():
         stock = _locked_stock(product_id=product.pk, site_id=site.pk)
         _move(stock=stock, kind=Kind.RECEIPT, quantity=quantity, on_hand=quantity, note=note, user=user)
-        transaction.on_commit(lambda: _queue_backorder_retry(product.pk))
+        _queue_backorder_retry(product.pk)
     return stock
 
 
@@ -83,15 +83,17 @@ def stock_return(*, order_line: OrderLine, site: Site, quantity: Decimal, note: 
     with transaction.atomic():
         stock = _locked_stock(product_id=order_line.product_id, site_id=site.pk)
         _move(stock=stock, kind=Kind.RETURN, quantity=quantity, on_hand=quantity, order_line=order_line, note=note)
-        product_id = order_line.product_id
-        transaction.on_commit(lambda: _queue_backorder_retry(product_id))
+        _queue_backorder_retry(order_line.product_id)
     return stock
 
 
-def _queue_backorder_retry(product_id: int) -> None:
-    from .tasks import backorders_retry
+TOPIC_STOCK_ARRIVED = "fulfillment.stock_arrived"
 
-    backorders_retry.delay(product_id)
+
+def _queue_backorder_retry(product_id: int) -> None:
+    """Retrying back orders is outbox work (fulfillment consumes its own topic), written in the
+    transaction that brought the stock: a broker outage delays it but never fails or loses it."""
+    outbox_enqueue(topic=TOPIC_STOCK_ARRIVED, order=None, payload={"product_id": product_id})
 
 
 def stock_adjust(*, product: Product, site: Site, quantity_delta: Decimal, user, reason: str) -> StockLevel:
@@ -116,7 +118,7 @@ def stock_adjust(*, product: Product, site: Site, quantity_delta: Decimal, user,
             user=user,
         )
         if quantity_delta > 0:
-            transaction.on_commit(lambda: _queue_backorder_retry(product.pk))
+            _queue_backorder_retry(product.pk)
     return stock
 
 
