@@ -273,6 +273,15 @@ def _locked_shipment(shipment_id: int, *allowed) -> Shipment:
     return shipment
 
 
+def _locked_order_and_shipment(shipment_id: int, *allowed) -> tuple[Order, Shipment]:
+    """Lock the order before its shipment, the order every service that touches both keeps
+    (cancelling an order locks it, then releases its stock and cancels its open shipments):
+    the other way round two of them deadlock."""
+    order_id = Shipment.objects.filter(pk=shipment_id).values_list("order_id", flat=True).get()
+    order = Order.objects.select_for_update().get(pk=order_id)
+    return order, _locked_shipment(shipment_id, *allowed)
+
+
 def shipment_start(*, order_id: int, site_id: int, user) -> Shipment:
     """Start picking an order at a site: a shipment for everything reserved there that no
     open shipment already covers."""
@@ -358,8 +367,7 @@ def shipment_ship(*, shipment_id: int, carrier: str, service: str, tracking_numb
     quantities grow and the order moves by its `ship` action, all in one transaction — so a
     user who may not ship, or an order that may not, changes nothing."""
     with transaction.atomic():
-        shipment = _locked_shipment(shipment_id, Shipment.Status.PACKED)
-        order = Order.objects.select_for_update().get(pk=shipment.order_id)
+        order, shipment = _locked_order_and_shipment(shipment_id, Shipment.Status.PACKED)
         order_lines = {line.pk: line for line in order.lines.select_for_update()}
         for shipment_line in shipment.lines.all():
             quantity = shipment_line.quantity_packed
@@ -412,14 +420,13 @@ def shipment_deliver(*, shipment_id: int, user, delivered_at=None) -> Shipment:
             "Delivery cannot be in the future.", field_errors={"delivered_at": ["Must not be in the future."]}
         )
     with transaction.atomic():
-        shipment = _locked_shipment(shipment_id, Shipment.Status.SHIPPED)
+        order, shipment = _locked_order_and_shipment(shipment_id, Shipment.Status.SHIPPED)
         if shipment.shipped_at and delivered_at < shipment.shipped_at - timedelta(days=1):
             raise ValidationFailed(
                 "Delivered before it shipped?", field_errors={"delivered_at": ["Must be after the ship date."]}
             )
         shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, delivered_at
         shipment.save(update_fields=["status", "delivered_at"])
-        order = Order.objects.select_for_update().get(pk=shipment.order_id)
         still_travelling = Shipment.objects.filter(order=order, status=Shipment.Status.SHIPPED).exists()
         if order.status == OrderStatus.SHIPPED and not still_travelling:
             order_transition(
