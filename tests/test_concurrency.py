@@ -17,9 +17,10 @@ from orders import services
 from orders.errors import DomainError, InvalidTransition
 from orders.models import Order, OrderEvent, OrderLine
 from orders.roles import Role
-from orders.states import TRANSITIONS, OrderStatus
+from orders.states import OrderStatus
 
 from .factories import OrderFactory, OrderLineFactory, ProductFactory, SiteFactory
+from .invariants import event_log_violations
 
 
 def _in_thread(target, results, key):
@@ -88,26 +89,6 @@ def test_many_concurrent_accepts_record_one_event(order_in, user_with):
 
 
 # --- 8 threads, conflicting actions, the real services ------------------------------------------
-
-
-def _event_log_violations() -> list[str]:
-    """Every event's from -> to must be a move of the transition table, and each event must start
-    where the order's previous event ended."""
-    problems = []
-    last_to = {}
-    for event in OrderEvent.objects.order_by("order_id", "id"):
-        if event.action == "create":
-            last_to[event.order_id] = event.to_status
-            continue
-        transition = TRANSITIONS.get(event.action)
-        targets = {transition.target, transition.alternative_target} if transition else set()
-        if transition is None or event.from_status not in transition.sources or event.to_status not in targets:
-            problems.append(f"{event.order_id}: {event.action} {event.from_status}->{event.to_status} is not a move")
-        previous = last_to.get(event.order_id)
-        if previous is not None and previous != event.from_status:
-            problems.append(f"{event.order_id}: {event.action} starts at {event.from_status}, last ended {previous}")
-        last_to[event.order_id] = event.to_status
-    return problems
 
 
 def _eight_threads(work):
@@ -185,7 +166,7 @@ def test_eight_threads_shipping_and_cancelling_the_same_orders(user_with):
         else:
             assert order.status == OrderStatus.CANCELLED
             assert (line.quantity_shipped, line.quantity_reserved) == (0, 0)
-    assert _event_log_violations() == []
+    assert event_log_violations() == []
     # no lost update on the shared stock row: its balance is the sum of its ledger
     assert not stock_ledger_mismatches().exists()
     stock = StockLevel.objects.get(product=product, site=site)
@@ -224,7 +205,7 @@ def test_eight_threads_racing_moves_on_entered_orders_keep_the_log_legal(user_wi
 
     results = _eight_threads(work)
 
-    assert _event_log_violations() == []
+    assert event_log_violations() == []
     # no lost update: every success wrote exactly one event and the status is the last event's target
     assert sum(results.values()) == OrderEvent.objects.filter(order_id__in=order_ids).count()
     for order in Order.objects.filter(pk__in=order_ids):
