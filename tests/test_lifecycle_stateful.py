@@ -114,7 +114,8 @@ class OrderLifecycle(RuleBasedStateMachine):
 
     def _attempt(self, allowed: bool, action):
         """Run the action; if the model forbids it, it must raise a domain error and change nothing."""
-        event(f"{sys._getframe(1).f_code.co_name}: {'allowed' if allowed else 'refused'}")  # --hypothesis-show-statistics
+        # what ran how often: pytest --hypothesis-show-statistics
+        event(f"{sys._getframe(1).f_code.co_name}: {'allowed' if allowed else 'refused'}")
         if allowed:
             return action()
         before = self._snapshot()
