@@ -12,6 +12,7 @@ Every answer must be the expected one (201/200); anything else counts as a failu
 import random
 import re
 import uuid
+from decimal import Decimal
 
 from gevent.lock import Semaphore
 from locust import HttpUser, between, task
@@ -62,8 +63,14 @@ class OmcUser(HttpUser):
             "tokens": tokens,
             "session": self.client.cookies.get("sessionid"),
             "order_ids": [order["id"] for order in orders["results"]],
-            "customers": [c["id"] for c in customers.json()["results"] if c.get("active", True)],
-            "products": [p["id"] for p in products.json()["results"] if p.get("active", True)],
+            # order entry uses products with a clear margin in the customer's own currency, so the
+            # pricing guard (margin >= 15 %) lets the order through without an estimator
+            "customers": [(c["id"], c["currency"]) for c in customers.json()["results"] if c["active"]],
+            "products": [
+                (p["id"], p["currency"])
+                for p in products.json()["results"]
+                if p["active"] and Decimal(p["list_price"]) * Decimal("0.6") >= Decimal(p["standard_cost"])
+            ],
         }
 
     def _expect(self, response, status):
@@ -104,11 +111,13 @@ class OmcUser(HttpUser):
 
     @task(3)
     def enter_and_submit_order(self):
+        product, currency = random.choice(self.products)
+        customers = [c for c, cur in self.customers if cur == currency] or [c for c, _ in self.customers]
         payload = {
-            "customer": random.choice(self.customers),
+            "customer": random.choice(customers),
             "customer_po": f"LOAD-{uuid.uuid4().hex[:8]}",
             "requested_date": "2027-03-01",
-            "lines": [{"product": random.choice(self.products), "quantity": str(random.randint(1, 20))}],
+            "lines": [{"product": product, "quantity": str(random.randint(1, 20))}],
         }
         headers = {**self.tokens["sales"], "Idempotency-Key": str(uuid.uuid4())}
         with self.client.post(
@@ -126,6 +135,12 @@ class OmcUser(HttpUser):
             name="/api/orders/{id}/actions/submit/",
             catch_response=True,
         ) as response:
+            if response.status_code == 400 and "pricing" in response.json():
+                # the pricing guard asks an estimator to approve a thin margin (customer price lists
+                # can undercut cost): the right answer, counted under its own name
+                response.request_meta["name"] = "/api/orders/{id}/actions/submit/ [400 needs price approval]"
+                response.success()
+                return
             self._expect(response, 200)
             if response.status_code == 200 and response.json()["status"] == "entered":
                 self.entered.append(order_id)  # (a credit hold leaves it for finance)
