@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/omc
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev migrate demo lint docs bench clean messages catalogues
+.PHONY: run test install install-dev migrate demo lint docs bench clean messages catalogues loadtest
 
 $(PY):
 	@python="$$(scripts/find_python.sh)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -68,6 +68,10 @@ docs: install
 
 bench: install-dev
 	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" $(PY) bench/run.py $(BENCH_ARGS)
+
+# 30 users for 5 minutes against gunicorn on a seeded database (docs/reliability.md), loopback only.
+loadtest: install-dev
+	LOADTEST_DATABASE_URL="$${LOADTEST_DATABASE_URL:-$${DATABASE_URL:?set LOADTEST_DATABASE_URL}}" scripts/loadtest.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -9,9 +9,10 @@ class BillingConfig(AppConfig):
         from orders import navigation, outbox, panels, providers
         from orders.roles import Role
 
-        from . import handlers, selectors
+        from . import handlers, selectors, services
 
         outbox.register("order.ship", handlers.on_order_shipped)
+        outbox.register(services.TOPIC_INVOICE_POSTED, handlers.on_invoice_posted)
         providers.register("exposure", selectors.customer_exposure)
         outbox.register("returns.claim_opened", handlers.on_claim_opened)
         outbox.register("returns.credit_requested", handlers.on_credit_requested)

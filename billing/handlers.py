@@ -1,5 +1,6 @@
 """How billing reacts to other departments (outbox topics).
 
+- "billing.invoice_posted" ({"invoice_id"}, billing's own): email the posted document.
 - "order.ship" (payload {"event_id", "data": {"shipment", "lines"}}): draft the invoice.
 - "returns.claim_opened" ({"invoice_id"}): the invoice is disputed (billing accuracy).
 - "returns.credit_requested" ({"source", "source_id", "reason", "invoice_id" or null, "handoff_kind",
@@ -20,6 +21,15 @@ from . import services
 
 TOPIC_CREDIT_ISSUED = "billing.credit_issued"
 TOPIC_CREDIT_FAILED = "billing.credit_failed"
+
+
+def on_invoice_posted(message) -> None:
+    """Email the posted invoice or credit note (billing's own topic "billing.invoice_posted"
+    {"invoice_id"}); one cancelled or never sendable meanwhile is left alone."""
+    try:
+        services.invoice_send(invoice_id=message.payload["invoice_id"])
+    except DomainError:
+        return
 
 
 def on_order_shipped(message) -> None:

@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from orders import outbox
 from orders.errors import GuardFailed, ValidationFailed
 from orders.models import Customer, Order, OrderEvent, OrderLine
 from orders.money import line_net_amount, money_format, money_round
@@ -369,16 +368,14 @@ def invoice_post(*, invoice_id: int, user) -> Invoice:
         invoice.save(update_fields=["number", "status", "posted_at", "posted_by", "issue_date", "due_date"])
         for order in _orders_of(invoice):
             _order_invoice_if_complete(order=order, user=user)
-        if outbox.has_handlers(TOPIC_INVOICE_POSTED):
-            outbox_enqueue(topic=TOPIC_INVOICE_POSTED, order=invoice.order, payload={"invoice_id": invoice.pk})
-        transaction.on_commit(lambda: _queue_send(invoice.pk))
+        _queue_send(invoice)
     return invoice
 
 
-def _queue_send(invoice_id: int) -> None:
-    from .tasks import invoice_send
-
-    invoice_send.delay(invoice_id)
+def _queue_send(invoice: Invoice) -> None:
+    """Sending is outbox work (billing consumes its own topic), written in the posting
+    transaction: a broker outage delays the email but never fails the posting or loses it."""
+    outbox_enqueue(topic=TOPIC_INVOICE_POSTED, order=invoice.order, payload={"invoice_id": invoice.pk})
 
 
 def _orders_of(invoice: Invoice) -> list[Order]:
@@ -494,7 +491,7 @@ def credit_note_issue(*, invoice_id: int, user, reason: str, lines: dict[int, di
         invoice.amount_credited += credit.total
         invoice.save(update_fields=["amount_credited"])
         _settle_if_paid(invoice=invoice, user=user)
-        transaction.on_commit(lambda: _queue_send(credit.pk))
+        _queue_send(credit)
     return credit
 
 

@@ -18,6 +18,7 @@ class FulfillmentConfig(AppConfig):
         outbox.register("order.accept", handlers.on_order_accepted)
         providers.register("promise", selectors.promise_from_stock)
         outbox.register("order.cancel", handlers.on_order_cancelled)
+        outbox.register(services.TOPIC_STOCK_ARRIVED, handlers.on_stock_arrived)
         outbox.register("scheduling.produced", handlers.on_goods_produced)
         outbox.register("returns.restock", handlers.on_goods_returned)
         order_services.reaction_register("deliver", services.on_order_delivered)

@@ -3,6 +3,7 @@
 Topics fulfillment publishes:
 - "fulfillment.backordered" {"lines": {"<order_line_id>": "<quantity>"}}: what could not be
   reserved when the order was accepted, for production to make.
+- "fulfillment.stock_arrived" {"product_id"} (its own): stock came in, try the back orders again.
 Topics it consumes:
 - "order.accept": reserve stock; "order.cancel": release it.
 - "scheduling.produced" {"site_id": id, "lines": {"<order_line_id>": "<quantity>"}}: finished
@@ -30,6 +31,10 @@ def on_order_accepted(message) -> None:
     if result["backordered"] > 0 and outbox.has_handlers(TOPIC_BACKORDERED):
         lines = {str(b.order_line_id): str(b.quantity) for b in BackOrder.objects.filter(order_id=message.order_id)}
         outbox_enqueue(topic=TOPIC_BACKORDERED, order=message.order, payload={"lines": lines})
+
+
+def on_stock_arrived(message) -> None:
+    services.backorders_retry(product_id=message.payload["product_id"])
 
 
 def on_order_cancelled(message) -> None:

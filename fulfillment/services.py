@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
 from orders.models import Order, OrderLine, Product, Site
-from orders.services import number_reserve, order_transition
+from orders.services import number_reserve, order_transition, outbox_enqueue
 from orders.states import OrderStatus
 
 from .errors import ShipmentStateError
@@ -74,7 +74,7 @@ def stock_receive(*, product: Product, site: Site, quantity: Decimal, user, note
     with transaction.atomic():
         stock = _locked_stock(product_id=product.pk, site_id=site.pk)
         _move(stock=stock, kind=Kind.RECEIPT, quantity=quantity, on_hand=quantity, note=note, user=user)
-        transaction.on_commit(lambda: _queue_backorder_retry(product.pk))
+        _queue_backorder_retry(product.pk)
     return stock
 
 
@@ -88,15 +88,17 @@ def stock_return(*, order_line: OrderLine, site: Site, quantity: Decimal, note: 
     with transaction.atomic():
         stock = _locked_stock(product_id=order_line.product_id, site_id=site.pk)
         _move(stock=stock, kind=Kind.RETURN, quantity=quantity, on_hand=quantity, order_line=order_line, note=note)
-        product_id = order_line.product_id
-        transaction.on_commit(lambda: _queue_backorder_retry(product_id))
+        _queue_backorder_retry(order_line.product_id)
     return stock
 
 
-def _queue_backorder_retry(product_id: int) -> None:
-    from .tasks import backorders_retry
+TOPIC_STOCK_ARRIVED = "fulfillment.stock_arrived"
 
-    backorders_retry.delay(product_id)
+
+def _queue_backorder_retry(product_id: int) -> None:
+    """Retrying back orders is outbox work (fulfillment consumes its own topic), written in the
+    transaction that brought the stock: a broker outage delays it but never fails or loses it."""
+    outbox_enqueue(topic=TOPIC_STOCK_ARRIVED, order=None, payload={"product_id": product_id})
 
 
 def stock_adjust(*, product: Product, site: Site, quantity_delta: Decimal, user, reason: str) -> StockLevel:
@@ -125,7 +127,7 @@ def stock_adjust(*, product: Product, site: Site, quantity_delta: Decimal, user,
             user=user,
         )
         if quantity_delta > 0:
-            transaction.on_commit(lambda: _queue_backorder_retry(product.pk))
+            _queue_backorder_retry(product.pk)
     return stock
 
 
@@ -281,6 +283,15 @@ def _locked_shipment(shipment_id: int, *allowed) -> Shipment:
     return shipment
 
 
+def _locked_order_and_shipment(shipment_id: int, *allowed) -> tuple[Order, Shipment]:
+    """Lock the order before its shipment, the order every service that touches both keeps
+    (cancelling an order locks it, then releases its stock and cancels its open shipments):
+    the other way round two of them deadlock."""
+    order_id = Shipment.objects.filter(pk=shipment_id).values_list("order_id", flat=True).get()
+    order = Order.objects.select_for_update().get(pk=order_id)
+    return order, _locked_shipment(shipment_id, *allowed)
+
+
 def shipment_start(*, order_id: int, site_id: int, user) -> Shipment:
     """Start picking an order at a site: a shipment for everything reserved there that no
     open shipment already covers."""
@@ -369,8 +380,7 @@ def shipment_ship(*, shipment_id: int, carrier: str, service: str, tracking_numb
     quantities grow and the order moves by its `ship` action, all in one transaction — so a
     user who may not ship, or an order that may not, changes nothing."""
     with transaction.atomic():
-        shipment = _locked_shipment(shipment_id, Shipment.Status.PACKED)
-        order = Order.objects.select_for_update().get(pk=shipment.order_id)
+        order, shipment = _locked_order_and_shipment(shipment_id, Shipment.Status.PACKED)
         order_lines = {line.pk: line for line in order.lines.select_for_update()}
         for shipment_line in shipment.lines.all():
             quantity = shipment_line.quantity_packed
@@ -423,14 +433,13 @@ def shipment_deliver(*, shipment_id: int, user, delivered_at=None) -> Shipment:
             _("Delivery cannot be in the future."), field_errors={"delivered_at": [_("Must not be in the future.")]}
         )
     with transaction.atomic():
-        shipment = _locked_shipment(shipment_id, Shipment.Status.SHIPPED)
+        order, shipment = _locked_order_and_shipment(shipment_id, Shipment.Status.SHIPPED)
         if shipment.shipped_at and delivered_at < shipment.shipped_at - timedelta(days=1):
             raise ValidationFailed(
                 _("Delivered before it shipped?"), field_errors={"delivered_at": [_("Must be after the ship date.")]}
             )
         shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, delivered_at
         shipment.save(update_fields=["status", "delivered_at"])
-        order = Order.objects.select_for_update().get(pk=shipment.order_id)
         still_travelling = Shipment.objects.filter(order=order, status=Shipment.Status.SHIPPED).exists()
         if order.status == OrderStatus.SHIPPED and not still_travelling:
             order_transition(

@@ -508,6 +508,44 @@ class TaskFailure(models.Model):
         return f"{self.task_name} {self.task_id}"
 
 
+class OutboxReceipt(models.Model):
+    """Proof that one consumer applied one outbox message, written in the same transaction as
+    its effect. The unique (message, consumer) key makes a second application impossible even
+    if two deliveries of the message race."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="receipts")
+    consumer = models.CharField(max_length=200)
+    processed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "consumer"], name="outbox_receipt_once")]
+
+    def __str__(self):
+        return f"{self.consumer} <- #{self.message_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to one API write sent with an `Idempotency-Key` header (orders/idempotency.py):
+    a retry with the same key and body gets this status and body back without running again.
+    Kept 24 hours."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request = models.CharField(max_length=300, help_text="Method and path, e.g. 'POST /api/orders/'.")
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self):
+        return f"{self.request} [{self.key}]"
+
+
 class KpiTarget(models.Model):
     """The goal executives set for one dashboard KPI (the keys are defined in omc/kpis.py)."""
 

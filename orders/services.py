@@ -4,6 +4,7 @@
 """
 
 import logging
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,12 +25,14 @@ from .models import (
     Customer,
     DepartmentSetting,
     Handoff,
+    IdempotencyRecord,
     NumberSequence,
     Order,
     OrderEvent,
     OrderFact,
     OrderLine,
     OutboxMessage,
+    OutboxReceipt,
     PromiseChange,
     StepServiceLevel,
     TaskFailure,
@@ -567,9 +570,10 @@ def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxM
     return message
 
 
-def outbox_dispatch(*, message_ids: list[int]) -> int:
+def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False) -> int:
     """Publish messages to Celery. A broker failure is logged and left for the relay;
-    it never reaches the user whose transaction has already committed."""
+    it never reaches the user whose transaction has already committed. `stop_on_error`
+    (the relay) gives up on the batch at the first failure: the broker is down."""
     from .tasks import outbox_deliver
 
     published = 0
@@ -585,6 +589,8 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
             OutboxMessage.objects.filter(pk=message_id).update(
                 dispatch_attempts=F("dispatch_attempts") + 1, last_error=str(exc)[:2000]
             )
+            if stop_on_error:
+                break
             continue
         OutboxMessage.objects.filter(pk=message_id).update(
             dispatch_attempts=F("dispatch_attempts") + 1,
@@ -595,38 +601,82 @@ def outbox_dispatch(*, message_ids: list[int]) -> int:
 
 
 def outbox_relay(
-    *, unpublished_after_seconds: int = 30, unprocessed_after_seconds: int = 600, batch_size: int = 500
+    *,
+    unpublished_after_seconds: int | None = None,
+    unprocessed_after_seconds: int | None = None,
+    batch_size: int = 500,
+    max_batches: int = 40,
 ) -> int:
     """Re-publish messages never published (broker was down) or published but never processed
-    (a lost delivery). Safe to run any number of times: processing is idempotent."""
-    now = timezone.now()
-    stale = (
-        OutboxMessage.objects.filter(processed_at__isnull=True)
-        .filter(
-            Q(dispatched_at__isnull=True, created_at__lte=now - timedelta(seconds=unpublished_after_seconds))
-            | Q(dispatched_at__lte=now - timedelta(seconds=unprocessed_after_seconds))
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    ids = list(stale)
-    if ids:
-        OutboxMessage.objects.filter(pk__in=ids).update(dispatched_at=None)
-    return outbox_dispatch(message_ids=ids)
+    (a delivery lost with the broker's memory). Safe to run any number of times and from any
+    number of places at once: each batch is claimed with FOR UPDATE SKIP LOCKED and published
+    while the claim holds, and processing is idempotent. Stops at the first publish failure
+    (the broker is still down) and after `max_batches`; the next run continues."""
+    if unpublished_after_seconds is None:
+        unpublished_after_seconds = settings.OMC_OUTBOX_RELAY_UNPUBLISHED_AFTER_SECONDS
+    if unprocessed_after_seconds is None:
+        unprocessed_after_seconds = settings.OMC_OUTBOX_RELAY_UNPROCESSED_AFTER_SECONDS
+    published = 0
+    for _batch in range(max_batches):
+        now = timezone.now()
+        with transaction.atomic():
+            ids = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(processed_at__isnull=True)
+                .filter(
+                    Q(dispatched_at__isnull=True, created_at__lte=now - timedelta(seconds=unpublished_after_seconds))
+                    | Q(dispatched_at__lte=now - timedelta(seconds=unprocessed_after_seconds))
+                )
+                .order_by("created_at", "id")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            OutboxMessage.objects.filter(pk__in=ids).update(dispatched_at=None)
+            sent = outbox_dispatch(message_ids=ids, stop_on_error=True)
+        published += sent
+        if sent < len(ids):
+            break
+    return published
+
+
+def _consumer_key(handler) -> str:
+    return f"{handler.__module__}.{handler.__qualname__}"
 
 
 def outbox_process(*, message_id: int) -> bool:
-    """Apply one outbox message exactly once: its handlers run in the same transaction
-    that marks it processed. Returns False when it was already processed."""
+    """Apply one outbox message exactly once: each handler runs in the transaction that
+    records its unique receipt (message, consumer) and marks the message processed, so a
+    duplicate or redelivered message changes nothing. Returns False when it was already
+    processed."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.processed_at is not None:
             return False
+        now = timezone.now()
+        done = set(OutboxReceipt.objects.filter(message=message).values_list("consumer", flat=True))
         for handler in outbox.handlers_for(message.topic):
+            consumer = _consumer_key(handler)
+            if consumer in done:
+                continue
             handler(message)
-        message.processed_at = timezone.now()
+            OutboxReceipt.objects.create(message=message, consumer=consumer, processed_at=now)
+        # Fault injection for the reliability tests only (0 everywhere else): hold the
+        # transaction open so a test can kill the worker between the effect and the commit.
+        delay = getattr(settings, "OMC_OUTBOX_TEST_DELAY_SECONDS", 0)
+        if delay:
+            time.sleep(delay)
+        message.processed_at = now
         message.save(update_fields=["processed_at"])
     return True
+
+
+def idempotency_records_expire(*, now=None) -> int:
+    """Delete stored Idempotency-Key answers older than OMC_IDEMPOTENCY_KEEP_HOURS (beat, hourly)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.OMC_IDEMPOTENCY_KEEP_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 # --- alerts --------------------------------------------------------------------------------

@@ -26,3 +26,8 @@ def handoffs_scan_overdue() -> dict:
     raised = services.handoffs_scan_overdue()
     raised["emailed"] = services.alerts_send_pending()
     return raised
+
+
+@shared_task(name="orders.tasks.idempotency_records_expire")
+def idempotency_records_expire() -> int:
+    return services.idempotency_records_expire()

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "orders.middleware.user_language",
+    "orders.idempotency.IdempotencyMiddleware",  # Idempotency-Key on API writes (docs/reliability.md)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -216,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every POST documents the optional Idempotency-Key header (orders/idempotency.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "orders.idempotency.schema_add_header"],
     # Each app's "status" and "kind" choices get their own schema name.
     "ENUM_NAME_OVERRIDES": {
         "DepartmentEnum": "orders.roles.Department",
@@ -326,5 +329,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Reliability (docs/reliability.md): when the outbox relay re-publishes a message never published
+# (broker down) or published but never processed (delivery lost), in seconds.
+OMC_OUTBOX_RELAY_UNPUBLISHED_AFTER_SECONDS = env.int("OMC_OUTBOX_RELAY_UNPUBLISHED_AFTER_SECONDS", default=30)
+OMC_OUTBOX_RELAY_UNPROCESSED_AFTER_SECONDS = env.int("OMC_OUTBOX_RELAY_UNPROCESSED_AFTER_SECONDS", default=600)
+# Idempotency-Key answers are replayed for this long (orders/idempotency.py).
+OMC_IDEMPOTENCY_KEEP_HOURS = env.int("OMC_IDEMPOTENCY_KEEP_HOURS", default=24)
 
 from .celery import *  # noqa: E402,F401,F403

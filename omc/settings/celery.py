@@ -56,7 +56,11 @@ CELERY_TIMEZONE = "UTC"
 
 CELERY_BEAT_SCHEDULE = {
     "handoffs-scan-overdue": {"task": "orders.tasks.handoffs_scan_overdue", "schedule": 60.0},
-    "outbox-relay": {"task": "orders.tasks.outbox_relay", "schedule": 60.0},
+    "outbox-relay": {
+        "task": "orders.tasks.outbox_relay",
+        "schedule": env.float("OMC_OUTBOX_RELAY_EVERY_SECONDS", default=60.0),
+    },
+    "idempotency-records-expire": {"task": "orders.tasks.idempotency_records_expire", "schedule": 3600.0},
     "billing-consolidated-invoices": {"task": "billing.tasks.invoices_build_consolidated", "schedule": 3600.0},
     "billing-overdue-reminders": {"task": "billing.tasks.invoices_send_reminders", "schedule": 3600.0},
     "aftersales-maintenance-visits": {"task": "aftersales.tasks.maintenance_visits_generate", "schedule": 3600.0},

@@ -11,6 +11,16 @@ from .base import DATABASES, env  # noqa: E402
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+if env("OMC_TEST_MAIL_DIR", default=""):
+    # The reliability tests' worker writes each email to a file there, so the test can count them.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env("OMC_TEST_MAIL_DIR")},
+        }
+    }
+# Fault injection (tests/test_reliability.py only): seconds outbox_process holds its transaction open.
+OMC_OUTBOX_TEST_DELAY_SECONDS = env.float("OMC_OUTBOX_TEST_DELAY_SECONDS", default=0)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
