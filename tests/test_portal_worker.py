@@ -33,6 +33,7 @@ def test_confirmed_and_shipped_emails_are_sent_once_by_the_worker(celery_worker_
     assert _wait_for(lambda: sent("order_confirmed").exists() and sent("shipped").exists()), "the worker sent nothing"
     assert _wait_for(lambda: not OutboxMessage.objects.filter(processed_at__isnull=True).exists())
     confirmed = sent("order_confirmed").get()
-    assert confirmed.subject == f"Your order {order.number} is confirmed" and confirmed.attempts == 1
+    # in the contact's language
+    assert confirmed.subject == f"Il tuo ordine {order.number} è confermato" and confirmed.attempts == 1
     assert sent("shipped").get().order_id == order.pk
     assert not PortalNotification.objects.filter(contact=world.other_contact).exists()

@@ -44,6 +44,7 @@ CELERY_TASK_ROUTES = {
     # reports and batch jobs
     "billing.tasks.invoices_build_consolidated": {"queue": "reports"},
     "aftersales.tasks.maintenance_visits_generate": {"queue": "reports"},
+    "orders.tasks.idempotency_records_expire": {"queue": "reports"},
 }
 # Logs stay structured JSON in the worker (Django's LOGGING, see omc/logs.py), not Celery's format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
