@@ -144,6 +144,8 @@ def import_start(request):
 @require_POST
 def import_confirm(request, token: str):
     """The real import of a file whose dry run was clean: every row or none."""
+    if not _kinds_for(request.user):  # like the upload page: 403 for a role that imports nothing
+        raise PermissionDenied("Your role imports nothing.")
     staged = cache.get(f"omc-import:{token}")
     if staged is None or staged["user_id"] != request.user.pk:
         messages.error(request, _("That dry run has expired; upload the file again."))

@@ -129,8 +129,8 @@ def order_action(request, order_id: int, action: str):
 @require_POST
 @role_required(services.PROMISE_CHANGERS)
 def order_promise_change(request, order_id: int):
-    if not Order.objects.filter(pk=order_id).exists():
-        raise Http404("No such order.")
+    # Another rep's customer's order: 404 like every other order page (not only a missing one).
+    order_visible_or_404(request.user, order_id)
     form = PromiseChangeForm(request.POST)
 
     def run(data):

@@ -39,6 +39,7 @@ PAGES = [
     ("post", "/orders/{order}/edit/lines/"),
     ("post", "/orders/{order}/edit/lines/1/"),
     ("post", "/orders/{order}/edit/lines/1/remove/"),
+    ("post", "/orders/{order}/promise/"),
     ("post", "/pricing/orders/{order}/price/"),
     ("post", "/pricing/orders/{order}/approval/"),
     ("post", "/pricing/orders/{order}/quote/"),

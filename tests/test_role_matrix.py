@@ -16,19 +16,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Handoff, Order, WorkCenter
-from orders.roles import Role
+from orders.roles import CUSTOMER_GROUP, Role
 from orders.states import OrderStatus
 
-from .factories import CustomerFactory, ProductFactory, UserFactory
+from .factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 from .role_matrix import FIXED_COLUMNS, LOGIN, MATRIX, endpoints, read
 
 HEADER, ROWS = read()
 ROLE_COLUMNS = [column for column in HEADER if column not in FIXED_COLUMNS]
+# Columns for users that are not a `Role`: the customer portal's contact (the `customer` group with
+# a portal.CustomerContact; docs/portal.md), who must get 403 from every internal page.
+CONTACT_COLUMN = CUSTOMER_GROUP
+NON_ROLE_COLUMNS = {CONTACT_COLUMN}
 
 
 def test_the_matrix_has_a_column_for_every_role():
     missing = [role.value for role in Role if role.value not in ROLE_COLUMNS]
-    unknown = [column for column in ROLE_COLUMNS if column not in {role.value for role in Role}]
+    unknown = [column for column in ROLE_COLUMNS if column not in {role.value for role in Role} | NON_ROLE_COLUMNS]
+    assert CONTACT_COLUMN in ROLE_COLUMNS, f"{MATRIX.name} has no `{CONTACT_COLUMN}` column (the portal contact)"
     assert not missing, (
         f"{MATRIX.name} has no column for the role(s) {missing}. Add one with "
         f"`.venv/bin/python -m tests.role_matrix add-role ROLE 403` and set the cells that are not 403."
@@ -64,9 +69,14 @@ def _route_args(route: str) -> list[str]:
 
 
 def _build_world() -> dict:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
     from aftersales.models import Technician, Ticket, TicketKind, Visit, VisitReport
     from billing.models import Invoice
     from fulfillment.models import Shipment
+    from portal import services as portal_services
     from pricing.models import CustomerPrice, Discount, PriceApproval, PriceList, Quote
     from returns.models import Claim, ReturnAuthorization
     from scheduling.models import CapacityException, ExpediteRequest, Job
@@ -87,7 +97,9 @@ def _build_world() -> dict:
     customer = order.customer
     other = Order.objects.exclude(pk=order.pk).order_by("pk").first()
     handoff = Handoff.objects.filter(closed_at__isnull=True).order_by("pk").first()
-    job = Job.objects.order_by("pk").first()
+    # A job on the shop floor (started): start/unschedule are 409, finish is allowed. Chosen by
+    # state, not by the seed's first row, so a change to the demo seed does not move the answers.
+    job = Job.objects.filter(state=Job.State.STARTED).order_by("pk").first()
     invoice = Invoice.objects.create(
         customer=customer, order=order, currency=order.currency, created_at=now, source_key="matrix"
     )
@@ -134,13 +146,19 @@ def _build_world() -> dict:
         order=other, number="Q-MATRIX", valid_until=now.date() + timedelta(days=30), sent_at=now
     )
     price_list = PriceList.objects.create(name="Matrix", currency="EUR", valid_from=date(2026, 1, 1))
-    customer_price = CustomerPrice.objects.create(
-        customer=customer,
-        product_id=line.product_id,
-        currency="EUR",
-        unit_price=Decimal("90"),
-        valid_from=date(2026, 1, 1),
-    )
+    # A price for every product of the draft in its own currency, so pricing it (an allowed
+    # write) succeeds whatever currency the seed gave the order.
+    prices = [
+        CustomerPrice.objects.create(
+            customer=customer,
+            product_id=product_id,
+            currency=order.currency,
+            unit_price=Decimal("90"),
+            valid_from=date(2026, 1, 1),
+        )
+        for product_id in sorted(set(order.lines.values_list("product_id", flat=True)))
+    ]
+    customer_price = next(price for price in prices if price.product_id == line.product_id)
     discount = Discount.objects.create(customer=customer, percent=Decimal("5"), valid_from=date(2026, 1, 1))
     expedite = ExpediteRequest.objects.create(
         order=order,
@@ -155,6 +173,31 @@ def _build_world() -> dict:
         day=now.date() + timedelta(days=3),
         kind=CapacityException.Kind.choices[0][0],
         created_at=now,
+    )
+    # The customer portal: a contact of the world's customer (logged in for the `customer` column),
+    # one of its non-draft orders with a posted invoice, and an invited contact (no password yet)
+    # for the deactivate page and the public set-password link (uidb64 + one-time token).
+    contact = portal_services.contact_create(
+        customer=customer, username="matrix-customer", email="buyer@matrix.test", password="pw-for-tests"
+    )
+    users[CONTACT_COLUMN] = contact.user
+    invited = portal_services.contact_create(
+        customer=customer, username="matrix-invited", email="invited@matrix.test", password=None
+    )
+    portal_order = OrderFactory(customer=customer, status=OrderStatus.ACCEPTED, promised_date=now.date())
+    OrderLineFactory(order=portal_order, line_no=1, product_id=line.product_id)
+    posted = Invoice.objects.create(
+        customer=customer,
+        order=portal_order,
+        currency=portal_order.currency,
+        status=Invoice.Status.POSTED,
+        number="INV-MATRIX",
+        issue_date=now.date(),
+        due_date=now.date() + timedelta(days=30),
+        total=Decimal("100.00"),
+        created_at=now,
+        posted_at=now,
+        source_key="matrix-posted",
     )
     return {
         "users": users,
@@ -180,6 +223,11 @@ def _build_world() -> dict:
         "customer_price": customer_price.pk,
         "discount": discount.pk,
         "month": now.strftime("%Y-%m"),
+        "portal_order": portal_order.pk,
+        "posted_invoice": posted.pk,
+        "contact": invited.pk,
+        "uidb64": urlsafe_base64_encode(force_bytes(invited.user.pk)),
+        "token": default_token_generator.make_token(invited.user),
     }
 
 

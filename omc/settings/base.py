@@ -213,7 +213,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Order-to-cash: customers, products, orders and their guarded transitions.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Any internal role (a customer portal contact gets 403: the schema lists every internal endpoint).
+    "SERVE_PERMISSIONS": ["orders.api_support.RolePermission"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
