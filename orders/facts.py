@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import OrderFact
 from .states import OrderStatus
@@ -137,5 +140,101 @@ def events_close_all() -> int:
             WHERE n.id = orders_orderevent.id AND n.ended_at IS NOT NULL
                 AND (orders_orderevent.ended_at IS NULL OR orders_orderevent.ended_at <> n.ended_at)
             """
+        )
+        return cursor.rowcount
+
+
+# --- daily rollups (KpiDay) -------------------------------------------------------------------
+
+KPI_DAY_SUMS = (
+    "promised",
+    "promised_missed",
+    "delivered",
+    "delivered_seconds",
+    "paid",
+    "paid_seconds",
+    "units_shipped",
+    "units_returned",
+    "costed",
+    "margin",
+    "revenue",
+)
+
+
+def _arm(day: str, since_column: str | None, where: str, sums: dict[str, str], since_param: str) -> str:
+    """One KPI's sums per (day, site, tier) over the facts; the other columns are 0."""
+    values = ", ".join(f"{sums.get(column, '0')} AS {column}" for column in KPI_DAY_SUMS)
+    since = f" AND {since_column} >= %({since_param})s" if since_column else ""
+    return (
+        f"SELECT {day} AS day, f.site_id, c.tier, {values} "
+        f"FROM orders_orderfact f JOIN orders_customer c ON c.id = f.customer_id "
+        f"WHERE {where}{since} GROUP BY 1, 2, 3"
+    )
+
+
+def days_refresh(since: date | None) -> int:
+    """Rebuild the KpiDay rows of every day from `since` on (None: all of them) from the facts,
+    in one DELETE and one INSERT ... SELECT (see services.kpi_days_refresh). PostgreSQL only."""
+    local = "(f.{0} AT TIME ZONE %(tz)s)::date"
+    seconds = "SUM(EXTRACT(EPOCH FROM f.{0}) - EXTRACT(EPOCH FROM f.entered_at))"
+    full = since is None
+    arms = [
+        _arm(
+            "f.promised_date",
+            None if full else "f.promised_date",
+            "f.committed AND f.promised_date IS NOT NULL",
+            {
+                "promised": "COUNT(*)",
+                "promised_missed": f"COUNT(*) FILTER (WHERE f.lines_short > 0 OR {local.format('last_shipped_at')} "
+                "> f.promised_date)",
+            },
+            "since_day",
+        ),
+        _arm(
+            local.format("delivered_at"),
+            None if full else "f.delivered_at",
+            "f.delivered_at IS NOT NULL",
+            {"delivered": "COUNT(*)", "delivered_seconds": seconds.format("delivered_at")},
+            "since_at",
+        ),
+        _arm(
+            local.format("paid_at"),
+            None if full else "f.paid_at",
+            "f.paid_at IS NOT NULL",
+            {"paid": "COUNT(*)", "paid_seconds": seconds.format("paid_at")},
+            "since_at",
+        ),
+        _arm(
+            local.format("first_shipped_at"),
+            None if full else "f.first_shipped_at",
+            "f.first_shipped_at IS NOT NULL",
+            {"units_shipped": "SUM(f.units_shipped)", "units_returned": "SUM(f.units_returned)"},
+            "since_at",
+        ),
+        _arm(
+            local.format("created_at"),
+            None if full else "f.created_at",
+            "f.committed AND f.margin IS NOT NULL",
+            {"costed": "COUNT(*)", "margin": "SUM(f.margin)", "revenue": "COALESCE(SUM(f.revenue), 0)"},
+            "since_at",
+        ),
+    ]
+    columns = ", ".join(KPI_DAY_SUMS)
+    sums = ", ".join(f"SUM({column})" for column in KPI_DAY_SUMS)
+    params = {"tz": settings.TIME_ZONE}
+    if not full:
+        params.update(since_day=since, since_at=timezone.make_aware(datetime.combine(since, time.min)))
+    with connection.cursor() as cursor:
+        # One rebuild at a time (the beat's and a backfill's); readers keep their snapshot.
+        cursor.execute("LOCK TABLE orders_kpiday IN SHARE ROW EXCLUSIVE MODE")
+        if full:
+            cursor.execute("DELETE FROM orders_kpiday")
+        else:
+            cursor.execute("DELETE FROM orders_kpiday WHERE day >= %(since_day)s", params)
+        cursor.execute(
+            f"INSERT INTO orders_kpiday (day, site_id, tier, {columns}) "
+            f"SELECT day, site_id, tier, {sums} FROM ({' UNION ALL '.join(arms)}) AS arms "
+            f"WHERE day IS NOT NULL{'' if full else ' AND day >= %(since_day)s'} GROUP BY day, site_id, tier",
+            params,
         )
         return cursor.rowcount

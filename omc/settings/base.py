@@ -261,4 +261,9 @@ OMC_FEEDBACK_SERVICE_LEVEL_HOURS = env.int("OMC_FEEDBACK_SERVICE_LEVEL_HOURS", d
 OMC_PORTAL_BASE_URL = env("OMC_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 OMC_PORTAL_REQUEST_HOURS = env.int("OMC_PORTAL_REQUEST_HOURS", default=24)
 
+# KPI dashboard daily rollups (orders.KpiDay, docs/kpis.md): read them for days before today
+# (off: every KPI reads the per-order facts), and how many past days the frequent refresh rebuilds.
+OMC_KPI_ROLLUPS = env.bool("OMC_KPI_ROLLUPS", default=True)
+OMC_KPI_ROLLUP_DAYS = env.int("OMC_KPI_ROLLUP_DAYS", default=35)
+
 from .celery import *  # noqa: E402,F401,F403
