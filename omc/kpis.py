@@ -43,7 +43,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
+from billing import selectors as billing_selectors
 from billing.models import Invoice
+from fulfillment import selectors as fulfillment_selectors
 from fulfillment.models import Shipment
 from orders.models import Customer, Handoff, KpiDay, KpiTarget, Order, OrderFact, OrderLine
 from orders.reporting import reporting_connection
@@ -259,6 +261,7 @@ class _Daily:
     where: Q
     sums: object  # () -> {column: aggregate}, built when read (the expressions are defined below)
     datetime: bool = True
+    rows: object = None  # (f) -> the rows to read for today on; None: the facts in scope
 
 
 def _seconds(value) -> Decimal:
@@ -291,7 +294,13 @@ def _daily_sums(f: Filters, spec: _Daily, first: date, last: date) -> dict[date,
         else:
             window = {f"{spec.day}__gte": since, f"{spec.day}__lte": last}
             day = F(spec.day)
-        rows = _facts(f).filter(spec.where, **window).annotate(day=day).values("day").annotate(**spec.sums())
+        rows = (
+            (spec.rows or _facts)(f)
+            .filter(spec.where, **window)
+            .annotate(day=day)
+            .values("day")
+            .annotate(**spec.sums())
+        )
         for row in rows:
             result[row.pop("day")] = {c: row[c] for c in spec.columns}
     return result
@@ -362,6 +371,21 @@ SHIPPED_DAILY = _Daily(
     "first_shipped_at",
     Q(),
     lambda: {"units_shipped": Sum("units_shipped"), "units_returned": Sum("units_returned")},
+)
+DELIVERIES_DAILY = _Daily(
+    ("deliveries", "deliveries_on_time"),
+    "delivered_at",
+    Q(order__promised_date__isnull=False),
+    lambda: {"deliveries": Count("id"), "deliveries_on_time": Count("id", filter=ON_TIME)},
+    rows=lambda f: Shipment.objects.filter(scope_q(f, order="order__")),
+)
+INVOICES_DAILY = _Daily(
+    ("invoices", "invoices_corrected"),
+    "issue_date",
+    Q(kind=Invoice.Kind.INVOICE, status=Invoice.Status.POSTED),
+    lambda: {"invoices": Count("id"), "invoices_corrected": Count("id", filter=_corrected())},
+    datetime=False,
+    rows=lambda f: Invoice.objects.filter(scope_q(f, order="order__", customer="customer__")),
 )
 COSTED_DAILY = _Daily(
     ("costed", "margin", "revenue"),
@@ -468,10 +492,22 @@ def _deliveries(f: Filters, since: datetime, until: datetime) -> QuerySet:
     )
 
 
-ON_TIME = Q(delivered_at__date__lte=F("order__promised_date"))
+ON_TIME = fulfillment_selectors.ON_TIME
 
 
 def on_time_delivery(f: Filters) -> Figure:
+    if not _rolls(f):
+        return _on_time_delivery_facts(f)
+    totals, by_month = _rolled_up(f, DELIVERIES_DAILY, (f.start, f.end), _month_last(f))
+    total, on_time = totals["deliveries"], totals["deliveries_on_time"]
+    return Figure(
+        value=_rate(on_time, total),
+        detail=f"{on_time} of {total} deliveries by the promised date",
+        trend=_trend_of(f, by_month, lambda r: _rate(r["deliveries_on_time"], r["deliveries"])),
+    )
+
+
+def _on_time_delivery_facts(f: Filters) -> Figure:
     totals = _deliveries(f, *_period_window(f)).aggregate(total=Count("id"), on_time=Count("id", filter=ON_TIME))
     rows = (
         _deliveries(f, *_trend_window(f))
@@ -505,11 +541,23 @@ def _invoices(f: Filters, first: date, last: date) -> QuerySet:
 
 
 def _corrected() -> Q:
-    credit_notes = Invoice.objects.filter(corrects=OuterRef("pk"), status=Invoice.Status.POSTED)
-    return Q(Exists(credit_notes)) | Q(disputed_at__isnull=False)
+    return billing_selectors.invoice_corrected_q()
 
 
 def billing_accuracy(f: Filters) -> Figure:
+    if not _rolls(f):
+        return _billing_accuracy_facts(f)
+    # The trend ends with the period's end (invoices are judged by issue day, as the facts path).
+    totals, by_month = _rolled_up(f, INVOICES_DAILY, (f.start, f.end), f.end)
+    total, corrected = totals["invoices"], totals["invoices_corrected"]
+    return Figure(
+        value=_rate(total - corrected, total),
+        detail=f"{total - corrected} of {total} invoices never corrected",
+        trend=_trend_of(f, by_month, lambda r: _rate(r["invoices"] - r["invoices_corrected"], r["invoices"])),
+    )
+
+
+def _billing_accuracy_facts(f: Filters) -> Figure:
     corrected = _corrected()
     totals = _invoices(f, f.start, f.end).aggregate(total=Count("id"), corrected=Count("id", filter=corrected))
     rows = (

@@ -145,8 +145,17 @@ def events_close_all() -> int:
 
 
 # --- daily rollups (KpiDay) -------------------------------------------------------------------
+#
+# The hub sums its facts per (day, site, customer tier); a step app contributes KpiDay columns
+# from its own tables by registering a query in `AppConfig.ready()`:
+#
+#     facts.register_days(columns=("deliveries", "deliveries_on_time"), query=lambda since: ...)
+#
+# `query(since)` returns a queryset of `day`, `order_site` (the order's site id), `tier` (the
+# customer's) and those columns, one row per (day, site, tier), for the days from `since` on
+# (None: all days), days in the project time zone.
 
-KPI_DAY_SUMS = (
+HUB_DAY_SUMS = (
     "promised",
     "promised_missed",
     "delivered",
@@ -159,82 +168,105 @@ KPI_DAY_SUMS = (
     "margin",
     "revenue",
 )
+_day_sources: list[FactSource] = []
 
 
-def _arm(day: str, since_column: str | None, where: str, sums: dict[str, str], since_param: str) -> str:
+def register_days(*, columns: Iterable[str], query: Callable[[date | None], QuerySet]) -> None:
+    """A step app fills `columns` of KpiDay from `query(since)` (day, order_site, tier + those)."""
+    from .models import KpiDay
+
+    columns = tuple(columns)
+    known = {f.column for f in KpiDay._meta.get_fields() if hasattr(f, "column")}
+    unknown = set(columns) - known
+    if unknown:
+        raise ValueError(f"KpiDay has no columns {sorted(unknown)}")
+    if any(source.columns == columns for source in _day_sources):
+        return
+    _day_sources.append(FactSource(columns, query))
+
+
+def kpi_day_sums() -> tuple[str, ...]:
+    return HUB_DAY_SUMS + tuple(column for source in _day_sources for column in source.columns)
+
+
+def _arm(day: str, since: tuple[str, object] | None, where: str, sums: dict[str, str]) -> tuple[str, list]:
     """One KPI's sums per (day, site, tier) over the facts; the other columns are 0."""
-    values = ", ".join(f"{sums.get(column, '0')} AS {column}" for column in KPI_DAY_SUMS)
-    since = f" AND {since_column} >= %({since_param})s" if since_column else ""
-    return (
+    values = ", ".join(f"{sums.get(column, '0')} AS {column}" for column in kpi_day_sums())
+    sql = (
         f"SELECT {day} AS day, f.site_id, c.tier, {values} "
         f"FROM orders_orderfact f JOIN orders_customer c ON c.id = f.customer_id "
-        f"WHERE {where}{since} GROUP BY 1, 2, 3"
+        f"WHERE {where}{f' AND {since[0]} >= %s' if since else ''} GROUP BY 1, 2, 3"
     )
+    return sql, [since[1]] if since else []
 
 
 def days_refresh(since: date | None) -> int:
-    """Rebuild the KpiDay rows of every day from `since` on (None: all of them) from the facts,
-    in one DELETE and one INSERT ... SELECT (see services.kpi_days_refresh). PostgreSQL only."""
-    local = "(f.{0} AT TIME ZONE %(tz)s)::date"
+    """Rebuild the KpiDay rows of every day from `since` on (None: all of them) from the facts
+    and the step apps' sources, in one DELETE and one INSERT ... SELECT (see
+    services.kpi_days_refresh). PostgreSQL only."""
+    tz = settings.TIME_ZONE.replace("'", "")
+    local = "(f.{0} AT TIME ZONE '" + tz + "')::date"
     seconds = "SUM(EXTRACT(EPOCH FROM f.{0}) - EXTRACT(EPOCH FROM f.entered_at))"
-    full = since is None
+    since_at = None if since is None else timezone.make_aware(datetime.combine(since, time.min))
+
+    def after(column: str, value) -> tuple[str, object] | None:
+        return None if since is None else (column, value)
+
     arms = [
         _arm(
             "f.promised_date",
-            None if full else "f.promised_date",
+            after("f.promised_date", since),
             "f.committed AND f.promised_date IS NOT NULL",
             {
                 "promised": "COUNT(*)",
                 "promised_missed": f"COUNT(*) FILTER (WHERE f.lines_short > 0 OR {local.format('last_shipped_at')} "
                 "> f.promised_date)",
             },
-            "since_day",
         ),
         _arm(
             local.format("delivered_at"),
-            None if full else "f.delivered_at",
+            after("f.delivered_at", since_at),
             "f.delivered_at IS NOT NULL",
             {"delivered": "COUNT(*)", "delivered_seconds": seconds.format("delivered_at")},
-            "since_at",
         ),
         _arm(
             local.format("paid_at"),
-            None if full else "f.paid_at",
+            after("f.paid_at", since_at),
             "f.paid_at IS NOT NULL",
             {"paid": "COUNT(*)", "paid_seconds": seconds.format("paid_at")},
-            "since_at",
         ),
         _arm(
             local.format("first_shipped_at"),
-            None if full else "f.first_shipped_at",
+            after("f.first_shipped_at", since_at),
             "f.first_shipped_at IS NOT NULL",
             {"units_shipped": "SUM(f.units_shipped)", "units_returned": "SUM(f.units_returned)"},
-            "since_at",
         ),
         _arm(
             local.format("created_at"),
-            None if full else "f.created_at",
+            after("f.created_at", since_at),
             "f.committed AND f.margin IS NOT NULL",
             {"costed": "COUNT(*)", "margin": "SUM(f.margin)", "revenue": "COALESCE(SUM(f.revenue), 0)"},
-            "since_at",
         ),
     ]
-    columns = ", ".join(KPI_DAY_SUMS)
-    sums = ", ".join(f"SUM({column})" for column in KPI_DAY_SUMS)
-    params = {"tz": settings.TIME_ZONE}
-    if not full:
-        params.update(since_day=since, since_at=timezone.make_aware(datetime.combine(since, time.min)))
+    for n, source in enumerate(_day_sources):
+        sql, params = source.query(since).query.sql_with_params()
+        values = ", ".join(column if column in source.columns else f"0 AS {column}" for column in kpi_day_sums())
+        arms.append((f"SELECT day, order_site AS site_id, tier, {values} FROM ({sql}) AS d{n}", list(params)))
+    columns = ", ".join(kpi_day_sums())
+    sums = ", ".join(f"SUM({column})" for column in kpi_day_sums())
+    params = [param for _, arm_params in arms for param in arm_params]
     with connection.cursor() as cursor:
         # One rebuild at a time (the beat's and a backfill's); readers keep their snapshot.
         cursor.execute("LOCK TABLE orders_kpiday IN SHARE ROW EXCLUSIVE MODE")
-        if full:
+        if since is None:
             cursor.execute("DELETE FROM orders_kpiday")
         else:
-            cursor.execute("DELETE FROM orders_kpiday WHERE day >= %(since_day)s", params)
+            cursor.execute("DELETE FROM orders_kpiday WHERE day >= %s", [since])
+            params.append(since)
         cursor.execute(
             f"INSERT INTO orders_kpiday (day, site_id, tier, {columns}) "
-            f"SELECT day, site_id, tier, {sums} FROM ({' UNION ALL '.join(arms)}) AS arms "
-            f"WHERE day IS NOT NULL{'' if full else ' AND day >= %(since_day)s'} GROUP BY day, site_id, tier",
+            f"SELECT day, site_id, tier, {sums} FROM ({' UNION ALL '.join(sql for sql, _ in arms)}) AS arms "
+            f"WHERE day IS NOT NULL{'' if since is None else ' AND day >= %s'} GROUP BY day, site_id, tier",
             params,
         )
         return cursor.rowcount

@@ -582,6 +582,13 @@ class KpiDay(models.Model):
     costed = models.PositiveIntegerField(default=0)
     margin = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # Contributed by step apps (orders.facts.register_days). Fulfillment: shipments delivered
+    # that day (of orders with a promised date) and those delivered by the promised date.
+    deliveries = models.PositiveIntegerField(default=0)
+    deliveries_on_time = models.PositiveIntegerField(default=0)
+    # Billing: posted invoices issued that day and those corrected (credit note or dispute).
+    invoices = models.PositiveIntegerField(default=0)
+    invoices_corrected = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

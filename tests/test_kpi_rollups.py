@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from billing.models import Invoice
 from fulfillment.models import Shipment
 from omc import kpis
 from orders import services, tasks
@@ -25,7 +26,15 @@ from .factories import CustomerFactory, OrderFactory, OrderLineFactory, SiteFact
 pytestmark = pytest.mark.django_db
 S = OrderStatus
 D = Decimal
-ROLLED = ["fill_rate", "cycle_to_delivery", "cycle_to_cash", "return_rate", "margin_per_order"]
+ROLLED = [
+    "fill_rate",
+    "on_time_delivery",
+    "billing_accuracy",
+    "cycle_to_delivery",
+    "cycle_to_cash",
+    "return_rate",
+    "margin_per_order",
+]
 KPI_DAY_FIELDS = [f.attname for f in KpiDay._meta.concrete_fields if f.attname != "id"]
 
 
@@ -73,16 +82,45 @@ def _varied(n: int, *, seed: int = 7) -> dict:
         if shipped != "0":
             left = entered + timedelta(hours=rng.randint(5, 24 * 40))
             number += 1
+            delivered = left + timedelta(hours=rng.randint(1, 100), minutes=rng.randint(0, 59))
+            done = status in (S.DELIVERED, S.PAID)
             Shipment.objects.create(
                 number=f"SH-R-{seed}-{number}",
                 order=order,
                 site=SiteFactory(),
-                status="shipped",
+                status="delivered" if done else "shipped",
                 created_at=left,
                 shipped_at=left,
+                delivered_at=delivered if done else None,
             )
-            if status in (S.DELIVERED, S.PAID):
-                delivered = left + timedelta(hours=rng.randint(1, 100), minutes=rng.randint(0, 59))
+            issued = timezone.localdate(left)
+            invoice = Invoice.objects.create(
+                order=order,
+                customer=order.customer,
+                currency="EUR",
+                total=D("100"),
+                issue_date=issued,
+                due_date=issued,
+                status=rng.choice([Invoice.Status.POSTED, Invoice.Status.POSTED, Invoice.Status.DRAFT]),
+                number=f"INV-R-{seed}-{number}",
+                created_at=left,
+                disputed_at=left if k % 7 == 0 else None,
+            )
+            if k % 5 == 0:
+                Invoice.objects.create(
+                    order=order,
+                    customer=order.customer,
+                    currency="EUR",
+                    total=D("-10"),
+                    issue_date=issued,
+                    due_date=issued,
+                    kind=Invoice.Kind.CREDIT_NOTE,
+                    corrects=invoice,
+                    status=rng.choice([Invoice.Status.POSTED, Invoice.Status.DRAFT]),
+                    number=f"CN-R-{seed}-{number}",
+                    created_at=left,
+                )
+            if done:
                 OrderEvent.objects.create(order=order, action="t", to_status=S.DELIVERED, created_at=delivered)
                 if status == S.PAID:
                     paid = delivered + timedelta(hours=rng.randint(24, 24 * 60), seconds=rng.randint(0, 59))
