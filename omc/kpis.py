@@ -235,9 +235,10 @@ def _orders_of(f: Filters, facts: QuerySet) -> QuerySet:
 
 # --- daily rollups -----------------------------------------------------------------------------
 #
-# Without a sales rep or product family filter, the fact-based KPIs (fill rate, cycle times,
-# return rate, margin) read the daily rollups (orders.KpiDay: sums per day, site and tier) for
-# the days before today and the facts themselves for today on, so "now" stays exact and a
+# Without a sales rep or product family filter, the additive KPIs (fill rate, on-time delivery,
+# billing accuracy, cycle times, return rate, margin) read the daily rollups (orders.KpiDay:
+# sums per day, site and tier) for the days before today and the facts (shipments, invoices)
+# themselves for today on, so "now" stays exact and a
 # period costs a few hundred rollup rows instead of every fact row in it. With a sales rep or
 # family filter (not rollup dimensions) they read the facts, as before (slower).
 
