@@ -856,6 +856,19 @@ def past_due_now(f: Filters) -> Figure:
         .count()
     )
     since, until = _trend_window(f)
+    rolled: dict[date, Decimal] = {}
+    if _rolls(f):
+        # Months before today's come from the rollups (a miss never un-happens); this month on live.
+        this_month = _month_start(f.today)
+        q = Q(day__gte=trend_months(f)[0], day__lt=this_month, day__day=1)
+        if f.site_id:
+            q &= Q(site_id=f.site_id)
+        if f.tier:
+            q &= Q(tier=f.tier)
+        for row in KpiDay.objects.filter(q).values("day").annotate(n=Sum("missed_orders")):
+            if row["n"]:
+                rolled[row["day"]] = Decimal(row["n"])
+        since = max(since, _aware(this_month))
     missed = Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
     rows = (
         Handoff.objects.filter(scope_q(f, order="order__"), missed, due_at__gte=since, due_at__lt=until)
@@ -863,10 +876,11 @@ def past_due_now(f: Filters) -> Figure:
         .values("month")
         .annotate(n=Count("order", distinct=True))
     )
+    live = {row["month"]: Decimal(row["n"]) for row in rows}
     return Figure(
         value=Decimal(count),
         detail="orders waiting in a hand-off past its service level right now",
-        trend=_fill_trend(f, rows, lambda r: Decimal(r["n"])),
+        trend=[(month, rolled.get(month, live.get(month))) for month in trend_months(f)],
     )
 
 

@@ -167,6 +167,7 @@ HUB_DAY_SUMS = (
     "costed",
     "margin",
     "revenue",
+    "missed_orders",
 )
 _day_sources: list[FactSource] = []
 
@@ -204,6 +205,8 @@ def days_refresh(since: date | None) -> int:
     """Rebuild the KpiDay rows of every day from `since` on (None: all of them) from the facts
     and the step apps' sources, in one DELETE and one INSERT ... SELECT (see
     services.kpi_days_refresh). PostgreSQL only."""
+    if since is not None:
+        since = since.replace(day=1)  # the monthly past-due figure is rebuilt for whole months
     tz = settings.TIME_ZONE.replace("'", "")
     local = "(f.{0} AT TIME ZONE '" + tz + "')::date"
     seconds = "SUM(EXTRACT(EPOCH FROM f.{0}) - EXTRACT(EPOCH FROM f.entered_at))"
@@ -248,6 +251,21 @@ def days_refresh(since: date | None) -> int:
             {"costed": "COUNT(*)", "margin": "SUM(f.margin)", "revenue": "COALESCE(SUM(f.revenue), 0)"},
         ),
     ]
+    # Orders that missed a hand-off due in the month (any kind), on the month's first day.
+    values = ", ".join(
+        "COUNT(DISTINCT h.order_id) AS missed_orders" if column == "missed_orders" else f"0 AS {column}"
+        for column in kpi_day_sums()
+    )
+    month = "date_trunc('month', h.due_at AT TIME ZONE '" + tz + "')::date"
+    arms.append(
+        (
+            f"SELECT {month} AS day, o.site_id, c.tier, {values} FROM orders_handoff h "
+            "JOIN orders_order o ON o.id = h.order_id JOIN orders_customer c ON c.id = o.customer_id "
+            "WHERE ((h.closed_at IS NULL AND h.due_at <= now()) OR h.closed_at > h.due_at)"
+            f"{'' if since is None else ' AND h.due_at >= %s'} GROUP BY 1, 2, 3",
+            [] if since is None else [since_at],
+        )
+    )
     for n, source in enumerate(_day_sources):
         sql, params = source.query(since).query.sql_with_params()
         values = ", ".join(column if column in source.columns else f"0 AS {column}" for column in kpi_day_sums())

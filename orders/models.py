@@ -582,6 +582,9 @@ class KpiDay(models.Model):
     costed = models.PositiveIntegerField(default=0)
     margin = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # Past due: on the row of a month's first day only, the orders with a hand-off due that month
+    # that missed it (closed after its due time, or still open and due). A miss never un-happens.
+    missed_orders = models.PositiveIntegerField(default=0)
     # Contributed by step apps (orders.facts.register_days). Fulfillment: shipments delivered
     # that day (of orders with a promised date) and those delivered by the promised date.
     deliveries = models.PositiveIntegerField(default=0)

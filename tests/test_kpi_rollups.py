@@ -17,8 +17,9 @@ from billing.models import Invoice
 from fulfillment.models import Shipment
 from omc import kpis
 from orders import services, tasks
-from orders.models import Customer, KpiDay, OrderEvent
-from orders.states import OrderStatus
+from orders.models import Customer, Handoff, KpiDay, OrderEvent
+from orders.roles import Department
+from orders.states import OrderStatus, Step
 from pricing.models import CostEstimate
 
 from .factories import CustomerFactory, OrderFactory, OrderLineFactory, SiteFactory, UserFactory
@@ -34,6 +35,7 @@ ROLLED = [
     "cycle_to_cash",
     "return_rate",
     "margin_per_order",
+    "past_due_now",
 ]
 KPI_DAY_FIELDS = [f.attname for f in KpiDay._meta.concrete_fields if f.attname != "id"]
 
@@ -125,6 +127,21 @@ def _varied(n: int, *, seed: int = 7) -> dict:
                 if status == S.PAID:
                     paid = delivered + timedelta(hours=rng.randint(24, 24 * 60), seconds=rng.randint(0, 59))
                     OrderEvent.objects.create(order=order, action="t", to_status=S.PAID, created_at=paid)
+        if k % 2:
+            # a hand-off: closed in time, closed late or still open (past due or not yet due)
+            due = entered + timedelta(hours=rng.randint(1, 72))
+            closed = rng.choice([due - timedelta(hours=1), due + timedelta(hours=rng.randint(1, 90)), None])
+            Handoff.objects.create(
+                order=order,
+                from_department=Department.SALES,
+                to_department=Department.MANAGEMENT,
+                status=S.ENTERED,
+                step=Step.SELECTION,
+                opened_at=entered,
+                due_at=due,
+                escalate_at=due,
+                closed_at=closed,
+            )
         if k % 3:
             margin = D(rng.randint(-50, 400)) + D(rng.randint(0, 99)) / 100
             CostEstimate.objects.create(
@@ -181,8 +198,9 @@ def test_rollups_give_exactly_the_fact_figures_on_a_varied_data_set(settings):
     # the data set is not trivial: every rolled-up KPI has a value over the year
     year = _figures(kpis.filters_build(period="365"))
     assert all(year[key].value is not None for key in ROLLED)
+    assert sum(value or 0 for _, value in year["past_due_now"].trend) > 0
     empty = _figures(periods[-2])
-    assert all(empty[key].value is None for key in ROLLED)
+    assert all(empty[key].value is None for key in ROLLED if key != "past_due_now")
     assert empty["fill_rate"].detail == "0 of 0 orders complete on time"
 
 
