@@ -6,7 +6,7 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self):
-        from orders import navigation, outbox, panels, providers
+        from orders import facts, navigation, outbox, panels, providers
         from orders.roles import Role
 
         from . import handlers, selectors, services
@@ -16,6 +16,8 @@ class BillingConfig(AppConfig):
         providers.register("exposure", selectors.customer_exposure)
         outbox.register("returns.claim_opened", handlers.on_claim_opened)
         outbox.register("returns.credit_requested", handlers.on_credit_requested)
+        # The dashboard's billing accuracy, summed per issue day (orders.KpiDay).
+        facts.register_days(columns=("invoices", "invoices_corrected"), query=selectors.invoices_per_day)
         finance = {Role.FINANCE, Role.EXECUTIVE}
         navigation.register(gettext_lazy("Invoice review"), "billing:review_queue", roles={Role.FINANCE}, order=45)
         navigation.register(gettext_lazy("Invoices"), "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -220,3 +220,23 @@ def customer_exposure(customer) -> dict:
         )
     )
     return {"unpaid": figures["unpaid"] or ZERO, "overdue": figures["overdue"] or ZERO}
+
+
+def invoice_corrected_q() -> Q:
+    """An invoice corrected by a posted credit note or disputed by a claim (billing accuracy)."""
+    credit_notes = Invoice.objects.filter(corrects=OuterRef("pk"), status=Invoice.Status.POSTED)
+    return Q(Exists(credit_notes)) | Q(disputed_at__isnull=False)
+
+
+def invoices_per_day(since: date | None) -> QuerySet:
+    """Posted invoices per issue day, site of their order and tier of their customer: how many,
+    and how many corrected. For the dashboard's daily rollups (orders.facts.register_days)."""
+    invoices = Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.POSTED)
+    if since is not None:
+        invoices = invoices.filter(issue_date__gte=since)
+    return (
+        invoices.annotate(day=F("issue_date"), order_site=F("order__site_id"), tier=F("customer__tier"))
+        .values("day", "order_site", "tier")
+        .annotate(invoices=Count("id"), invoices_corrected=Count("id", filter=invoice_corrected_q()))
+        .values("day", "order_site", "tier", "invoices", "invoices_corrected")
+    )

@@ -31,6 +31,8 @@ class FulfillmentConfig(AppConfig):
                 .annotate(first_shipped_at=Min("shipped_at"), last_shipped_at=Max("shipped_at"))
             ),
         )
+        # The dashboard's on-time delivery, summed per day of delivery (orders.KpiDay).
+        facts.register_days(columns=("deliveries", "deliveries_on_time"), query=selectors.deliveries_per_day)
         warehouse = {Role.WAREHOUSE, Role.EXECUTIVE, Role.CUSTOMER_SERVICE, Role.SCHEDULER}
         navigation.register(
             gettext_lazy("Pick lists"), "fulfillment:pick_list", roles={Role.WAREHOUSE, Role.EXECUTIVE}, order=40

@@ -1,8 +1,10 @@
 """Reads for the warehouse screens and the order page."""
 
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from orders.models import Order
@@ -150,3 +152,24 @@ def promise_from_stock(product, quantity, site) -> list:
     )
     ordered = sorted(stocks, key=lambda s: (site is None or s.site_id != site.pk, s.site.code))
     return [Promise(today, f"from stock at {s.site.name}") for s in ordered[:1]]
+
+
+# A shipment delivered on or before its order's promised date (the dashboard's on-time delivery).
+ON_TIME = Q(delivered_at__date__lte=F("order__promised_date"))
+
+
+def deliveries_per_day(since: date | None) -> QuerySet:
+    """Shipments delivered per day (project time zone), site and customer tier of their order,
+    of orders with a promised date: how many, and how many by the promised date. For the
+    dashboard's daily rollups (orders.facts.register_days); days from `since` on, or all."""
+    shipments = Shipment.objects.filter(delivered_at__isnull=False, order__promised_date__isnull=False)
+    if since is not None:
+        shipments = shipments.filter(delivered_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    return (
+        shipments.annotate(
+            day=TruncDate("delivered_at"), order_site=F("order__site_id"), tier=F("order__customer__tier")
+        )
+        .values("day", "order_site", "tier")
+        .annotate(deliveries=Count("id"), deliveries_on_time=Count("id", filter=ON_TIME))
+        .values("day", "order_site", "tier", "deliveries", "deliveries_on_time")
+    )

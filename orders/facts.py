@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import OrderFact
 from .states import OrderStatus
@@ -137,5 +140,151 @@ def events_close_all() -> int:
             WHERE n.id = orders_orderevent.id AND n.ended_at IS NOT NULL
                 AND (orders_orderevent.ended_at IS NULL OR orders_orderevent.ended_at <> n.ended_at)
             """
+        )
+        return cursor.rowcount
+
+
+# --- daily rollups (KpiDay) -------------------------------------------------------------------
+#
+# The hub sums its facts per (day, site, customer tier); a step app contributes KpiDay columns
+# from its own tables by registering a query in `AppConfig.ready()`:
+#
+#     facts.register_days(columns=("deliveries", "deliveries_on_time"), query=lambda since: ...)
+#
+# `query(since)` returns a queryset of `day`, `order_site` (the order's site id), `tier` (the
+# customer's) and those columns, one row per (day, site, tier), for the days from `since` on
+# (None: all days), days in the project time zone.
+
+HUB_DAY_SUMS = (
+    "promised",
+    "promised_missed",
+    "delivered",
+    "delivered_seconds",
+    "paid",
+    "paid_seconds",
+    "units_shipped",
+    "units_returned",
+    "costed",
+    "margin",
+    "revenue",
+    "missed_orders",
+)
+_day_sources: list[FactSource] = []
+
+
+def register_days(*, columns: Iterable[str], query: Callable[[date | None], QuerySet]) -> None:
+    """A step app fills `columns` of KpiDay from `query(since)` (day, order_site, tier + those)."""
+    from .models import KpiDay
+
+    columns = tuple(columns)
+    known = {f.column for f in KpiDay._meta.get_fields() if hasattr(f, "column")}
+    unknown = set(columns) - known
+    if unknown:
+        raise ValueError(f"KpiDay has no columns {sorted(unknown)}")
+    if any(source.columns == columns for source in _day_sources):
+        return
+    _day_sources.append(FactSource(columns, query))
+
+
+def kpi_day_sums() -> tuple[str, ...]:
+    return HUB_DAY_SUMS + tuple(column for source in _day_sources for column in source.columns)
+
+
+def _arm(day: str, since: tuple[str, object] | None, where: str, sums: dict[str, str]) -> tuple[str, list]:
+    """One KPI's sums per (day, site, tier) over the facts; the other columns are 0."""
+    values = ", ".join(f"{sums.get(column, '0')} AS {column}" for column in kpi_day_sums())
+    sql = (
+        f"SELECT {day} AS day, f.site_id, c.tier, {values} "
+        f"FROM orders_orderfact f JOIN orders_customer c ON c.id = f.customer_id "
+        f"WHERE {where}{f' AND {since[0]} >= %s' if since else ''} GROUP BY 1, 2, 3"
+    )
+    return sql, [since[1]] if since else []
+
+
+def days_refresh(since: date | None) -> int:
+    """Rebuild the KpiDay rows of every day from `since` on (None: all of them) from the facts
+    and the step apps' sources, in one DELETE and one INSERT ... SELECT (see
+    services.kpi_days_refresh). PostgreSQL only."""
+    if since is not None:
+        since = since.replace(day=1)  # the monthly past-due figure is rebuilt for whole months
+    tz = settings.TIME_ZONE.replace("'", "")
+    local = "(f.{0} AT TIME ZONE '" + tz + "')::date"
+    seconds = "SUM(EXTRACT(EPOCH FROM f.{0}) - EXTRACT(EPOCH FROM f.entered_at))"
+    since_at = None if since is None else timezone.make_aware(datetime.combine(since, time.min))
+
+    def after(column: str, value) -> tuple[str, object] | None:
+        return None if since is None else (column, value)
+
+    arms = [
+        _arm(
+            "f.promised_date",
+            after("f.promised_date", since),
+            "f.committed AND f.promised_date IS NOT NULL",
+            {
+                "promised": "COUNT(*)",
+                "promised_missed": f"COUNT(*) FILTER (WHERE f.lines_short > 0 OR {local.format('last_shipped_at')} "
+                "> f.promised_date)",
+            },
+        ),
+        _arm(
+            local.format("delivered_at"),
+            after("f.delivered_at", since_at),
+            "f.delivered_at IS NOT NULL",
+            {"delivered": "COUNT(*)", "delivered_seconds": seconds.format("delivered_at")},
+        ),
+        _arm(
+            local.format("paid_at"),
+            after("f.paid_at", since_at),
+            "f.paid_at IS NOT NULL",
+            {"paid": "COUNT(*)", "paid_seconds": seconds.format("paid_at")},
+        ),
+        _arm(
+            local.format("first_shipped_at"),
+            after("f.first_shipped_at", since_at),
+            "f.first_shipped_at IS NOT NULL",
+            {"units_shipped": "SUM(f.units_shipped)", "units_returned": "SUM(f.units_returned)"},
+        ),
+        _arm(
+            local.format("created_at"),
+            after("f.created_at", since_at),
+            "f.committed AND f.margin IS NOT NULL",
+            {"costed": "COUNT(*)", "margin": "SUM(f.margin)", "revenue": "COALESCE(SUM(f.revenue), 0)"},
+        ),
+    ]
+    # Orders that missed a hand-off due in the month (any kind), on the month's first day.
+    values = ", ".join(
+        "COUNT(DISTINCT h.order_id) AS missed_orders" if column == "missed_orders" else f"0 AS {column}"
+        for column in kpi_day_sums()
+    )
+    month = "date_trunc('month', h.due_at AT TIME ZONE '" + tz + "')::date"
+    arms.append(
+        (
+            f"SELECT {month} AS day, o.site_id, c.tier, {values} FROM orders_handoff h "
+            "JOIN orders_order o ON o.id = h.order_id JOIN orders_customer c ON c.id = o.customer_id "
+            "WHERE ((h.closed_at IS NULL AND h.due_at <= now()) OR h.closed_at > h.due_at)"
+            f"{'' if since is None else ' AND h.due_at >= %s'} GROUP BY 1, 2, 3",
+            [] if since is None else [since_at],
+        )
+    )
+    for n, source in enumerate(_day_sources):
+        sql, params = source.query(since).query.sql_with_params()
+        values = ", ".join(column if column in source.columns else f"0 AS {column}" for column in kpi_day_sums())
+        arms.append((f"SELECT day, order_site AS site_id, tier, {values} FROM ({sql}) AS d{n}", list(params)))
+    columns = ", ".join(kpi_day_sums())
+    sums = ", ".join(f"SUM({column})" for column in kpi_day_sums())
+    params = [param for _, arm_params in arms for param in arm_params]
+    with connection.cursor() as cursor:
+        # One rebuild at a time (the beat's and a backfill's); readers keep their snapshot.
+        cursor.execute("LOCK TABLE orders_kpiday IN SHARE ROW EXCLUSIVE MODE")
+        if since is None:
+            cursor.execute("DELETE FROM orders_kpiday")
+        else:
+            cursor.execute("DELETE FROM orders_kpiday WHERE day >= %s", [since])
+            params.append(since)
+        cursor.execute(
+            f"INSERT INTO orders_kpiday (day, site_id, tier, {columns}) "
+            f"SELECT day, site_id, tier, {sums} FROM ({' UNION ALL '.join(sql for sql, _ in arms)}) AS arms "
+            f"WHERE day IS NOT NULL{'' if since is None else ' AND day >= %s'} GROUP BY day, site_id, tier",
+            params,
         )
         return cursor.rowcount

@@ -622,3 +622,54 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.language or '-'}"
+
+
+class KpiDay(models.Model):
+    """The dashboard's daily rollup: one row per (day, site, customer tier) with the additive
+    sums of the per-order facts (OrderFact) that the fact-based KPIs need, each bucketed by the
+    day of the moment its KPI is defined on (promised date, first delivered, first paid, first
+    shipped, created). A period is then a sum over at most a few hundred rows per site and tier
+    instead of every fact row in it.
+
+    Rebuilt set-based from the facts by `orders.services.kpi_days_refresh` (beat: the recent
+    days every few minutes, everything nightly; and at the end of the facts backfill). The
+    dashboard reads these rows for days before today and the facts themselves for today on.
+    """
+
+    day = models.DateField()
+    site = models.ForeignKey(Site, null=True, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=20)  # the customer's tier when the row was rebuilt
+    # Fill rate: committed orders promised that day, and those missed (a line short or a
+    # shipment after the promise).
+    promised = models.PositiveIntegerField(default=0)
+    promised_missed = models.PositiveIntegerField(default=0)
+    # Cycle times: orders first delivered / paid that day and Σ seconds since their entry.
+    delivered = models.PositiveIntegerField(default=0)
+    delivered_seconds = models.DecimalField(max_digits=20, decimal_places=6, default=0)
+    paid = models.PositiveIntegerField(default=0)
+    paid_seconds = models.DecimalField(max_digits=20, decimal_places=6, default=0)
+    # Return rate: units shipped and returned of orders first shipped that day.
+    units_shipped = models.DecimalField(max_digits=18, decimal_places=3, default=0)
+    units_returned = models.DecimalField(max_digits=18, decimal_places=3, default=0)
+    # Margin per order: committed orders created that day with a cost estimate, Σ margin, revenue.
+    costed = models.PositiveIntegerField(default=0)
+    margin = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # Past due: on the row of a month's first day only, the orders with a hand-off due that month
+    # that missed it (closed after its due time, or still open and due). A miss never un-happens.
+    missed_orders = models.PositiveIntegerField(default=0)
+    # Contributed by step apps (orders.facts.register_days). Fulfillment: shipments delivered
+    # that day (of orders with a promised date) and those delivered by the promised date.
+    deliveries = models.PositiveIntegerField(default=0)
+    deliveries_on_time = models.PositiveIntegerField(default=0)
+    # Billing: posted invoices issued that day and those corrected (credit note or dispute).
+    invoices = models.PositiveIntegerField(default=0)
+    invoices_corrected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "site", "tier"], name="kpi_day_unique", nulls_distinct=False)
+        ]
+
+    def __str__(self):
+        return f"KPI sums of {self.day} site {self.site_id} tier {self.tier}"

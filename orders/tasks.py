@@ -31,3 +31,9 @@ def handoffs_scan_overdue() -> dict:
 @shared_task(name="orders.tasks.idempotency_records_expire")
 def idempotency_records_expire() -> int:
     return services.idempotency_records_expire()
+
+
+@shared_task(name="orders.tasks.kpi_days_refresh")
+def kpi_days_refresh(days: int | None = None, full: bool = False) -> int:
+    """The dashboard's daily rollups: the last `days` days (default OMC_KPI_ROLLUP_DAYS), or all."""
+    return services.kpi_days_refresh(since=None if full else services.kpi_days_recent_since(days))

@@ -338,4 +338,9 @@ OMC_OUTBOX_RELAY_UNPROCESSED_AFTER_SECONDS = env.int("OMC_OUTBOX_RELAY_UNPROCESS
 # Idempotency-Key answers are replayed for this long (orders/idempotency.py).
 OMC_IDEMPOTENCY_KEEP_HOURS = env.int("OMC_IDEMPOTENCY_KEEP_HOURS", default=24)
 
+# KPI dashboard daily rollups (orders.KpiDay, docs/kpis.md): read them for days before today
+# (off: every KPI reads the per-order facts), and how many past days the frequent refresh rebuilds.
+OMC_KPI_ROLLUPS = env.bool("OMC_KPI_ROLLUPS", default=True)
+OMC_KPI_ROLLUP_DAYS = env.int("OMC_KPI_ROLLUP_DAYS", default=35)
+
 from .celery import *  # noqa: E402,F401,F403

@@ -45,6 +45,7 @@ CELERY_TASK_ROUTES = {
     "billing.tasks.invoices_build_consolidated": {"queue": "reports"},
     "aftersales.tasks.maintenance_visits_generate": {"queue": "reports"},
     "orders.tasks.idempotency_records_expire": {"queue": "reports"},
+    "orders.tasks.kpi_days_refresh": {"queue": "reports"},
 }
 # Logs stay structured JSON in the worker (Django's LOGGING, see omc/logs.py), not Celery's format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -67,4 +68,8 @@ CELERY_BEAT_SCHEDULE = {
     "aftersales-maintenance-visits": {"task": "aftersales.tasks.maintenance_visits_generate", "schedule": 3600.0},
     # Customer portal emails whose task was never queued (broker down).
     "portal-notifications-pending": {"task": "portal.tasks.notifications_send_pending", "schedule": 60.0},
+    # The KPI dashboard's daily rollups: the recent days often (late events land on past days),
+    # every day once a day (tier changes, very late corrections).
+    "kpi-days-recent": {"task": "orders.tasks.kpi_days_refresh", "schedule": 300.0},
+    "kpi-days-all": {"task": "orders.tasks.kpi_days_refresh", "schedule": 86400.0, "kwargs": {"full": True}},
 }

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 if now >= next_run[name]:
                     try:
                         # Task names are their import paths (orders.tasks.outbox_relay, ...).
-                        result = import_string(entry["task"])()
+                        result = import_string(entry["task"])(**entry.get("kwargs", {}))
                         self.stdout.write(f"{name}: {result}")
                     except Exception as exc:  # noqa: BLE001 - one failing scan must not stop the others
                         self.stderr.write(f"{name} failed: {exc}")
