@@ -11,11 +11,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Invoice
 from fulfillment import services as fulfillment
+from fulfillment.models import BackOrder
 from orders.demo import DEMO_PASSWORD, DEMO_USERS
 from orders.models import Customer, Order, OutboxMessage, Product, Site
 from orders.roles import Role
@@ -72,9 +74,16 @@ def _placed(*, customer, products, site, users, po: str) -> Order:
 
 
 def _stock_for(products, site, users) -> None:
+    """Goods for the demo orders. Arriving stock first goes to older back-orders of the product
+    (fulfillment's retry), so receive those too: what is left is this order's."""
     for product, quantity in products:
+        backlog = BackOrder.objects.filter(product=product).aggregate(q=Sum("quantity", default=Decimal("0")))["q"]
         fulfillment.stock_receive(
-            product=product, site=site, quantity=Decimal(quantity), user=users[Role.WAREHOUSE], note="Portal demo"
+            product=product,
+            site=site,
+            quantity=Decimal(quantity) + backlog,
+            user=users[Role.WAREHOUSE],
+            note="Portal demo",
         )
 
 

@@ -18,7 +18,7 @@ from aftersales.models import Ticket
 from billing.models import Invoice
 from fulfillment.models import Shipment, ShipmentLine
 from orders.models import Order, OrderEvent, OrderLine, PromiseChange
-from orders.money import line_net_amount
+from orders.money import line_net_amount, money_round
 from orders.states import OrderStatus
 from returns.models import ReturnAuthorization
 from returns.selectors import returnable_lines
@@ -217,7 +217,16 @@ def payments_due(*, customer_id: int, today: date | None = None) -> dict:
         )
         .order_by("currency")
     )
-    return {"totals": list(totals), "today": today}
+    # Sums of already-rounded amounts; rounded once more so SQLite's arithmetic shows no stray digits.
+    rows = [
+        {
+            **row,
+            "due": money_round(row["due"], row["currency"]),
+            "overdue": money_round(row["overdue"], row["currency"]),
+        }
+        for row in totals
+    ]
+    return {"totals": rows, "today": today}
 
 
 def requests_list(*, customer_id: int) -> dict:
