@@ -39,7 +39,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = request_id_clean(request.META.get(META_KEY))
         request.META[META_KEY] = request_id
-        request.request_id = request.id = request_id
+        request.id = request_id
         response = self.get_response(request)
         response[HEADER] = request_id
         return response
