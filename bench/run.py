@@ -879,9 +879,16 @@ def main():
         help="Redis database for the queue and cache; its queue is purged (default db 14).",
     )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--database",
+        help="Bench database name (default omc_bench_<orders>); must start with omc_bench_, "
+        "e.g. a copy made with CREATE DATABASE omc_bench_copy TEMPLATE omc_bench_1000000.",
+    )
     args = parser.parse_args()
 
-    db_name = f"omc_bench_{args.orders}"
+    db_name = args.database or f"omc_bench_{args.orders}"
+    if not db_name.startswith("omc_bench_"):
+        parser.error("--database must start with omc_bench_ (the harness may drop and reseed it)")
     env = {
         **os.environ,
         "DATABASE_URL": f"{server_url()}/{db_name}",
