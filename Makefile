@@ -32,6 +32,7 @@ catalogues: $(VENV)/.installed
 messages: $(VENV)/.installed
 	@scripts/ensure_system_packages.sh
 	$(PY) manage.py makemessages --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench $(foreach l,$(LANGS),-l $(l))
+	$(PY) manage.py makemessages -d djangojs --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=vendor $(foreach l,$(LANGS),-l $(l))
 	$(PY) manage.py compile_catalogues
 
 migrate: install

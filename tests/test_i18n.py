@@ -1,6 +1,7 @@
 """Languages and formats: the catalogues, the per-user and per-customer language, money per
 currency (VND has no decimals) and PDFs that draw Thai and Chinese (docs/i18n.md)."""
 
+import json
 import os
 import re
 import shutil
@@ -33,8 +34,11 @@ LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 
 
-def catalogue_path(language: str) -> Path:
-    return LOCALE_DIR / translation.to_locale(language) / "LC_MESSAGES" / "django.po"
+DOMAINS = ["django", "djangojs"]  # templates and Python; our static scripts (served by /jsi18n/)
+
+
+def catalogue_path(language: str, domain: str = "django") -> Path:
+    return LOCALE_DIR / translation.to_locale(language) / "LC_MESSAGES" / f"{domain}.po"
 
 
 def keys(catalogue) -> set:
@@ -84,14 +88,17 @@ def english_afterwards():
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
-    """Every string the code and templates mark for translation, extracted now with makemessages
-    from a copy of the sources (so the committed catalogues are not touched)."""
+    """Every string the code, templates and scripts mark for translation ({domain: catalogue}),
+    extracted now with makemessages from a copy of the sources (the committed catalogues are not
+    touched)."""
     root = tmp_path_factory.mktemp("src")
     source = root / "src"
     shutil.copytree(
         settings.BASE_DIR,
         source,
-        ignore=shutil.ignore_patterns(".*", "locale", "staticfiles", "tests", "bench", "node_modules", "__pycache__"),
+        ignore=shutil.ignore_patterns(
+            ".*", "locale", "staticfiles", "tests", "bench", "node_modules", "__pycache__", "vendor"
+        ),
     )
     out = source / "locale_out"
     out.mkdir()
@@ -99,30 +106,33 @@ def extracted(tmp_path_factory):
     try:
         os.chdir(source)
         with override_settings(LOCALE_PATHS=[str(out)]):
-            call_command("makemessages", locale=["vi"], no_location=True, verbosity=0)
+            for domain in DOMAINS:
+                call_command("makemessages", locale=["vi"], domain=domain, no_location=True, verbosity=0)
     finally:
         os.chdir(cwd)
-    return polib.pofile(str(out / "vi" / "LC_MESSAGES" / "django.po"))
+    return {domain: polib.pofile(str(out / "vi" / "LC_MESSAGES" / f"{domain}.po")) for domain in DOMAINS}
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_marked_string_is_in_each_catalogue_and_translated(extracted, language):
-    catalogue = polib.pofile(str(catalogue_path(language)))
+def test_every_marked_string_is_in_each_catalogue_and_translated(extracted, language, domain):
+    catalogue = polib.pofile(str(catalogue_path(language, domain)))
 
-    left_out = keys(extracted) - keys(catalogue)
+    left_out = keys(extracted[domain]) - keys(catalogue)
 
     assert not left_out, f"Run `make messages`: {len(left_out)} strings are not in {language}: {sorted(left_out)[:10]}"
     assert not untranslated(catalogue), f"Untranslated in {language}: {untranslated(catalogue)[:10]}"
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_translations_keep_the_placeholders(language):
-    catalogue = polib.pofile(str(catalogue_path(language)))
+def test_translations_keep_the_placeholders(language, domain):
+    catalogue = polib.pofile(str(catalogue_path(language, domain)))
 
     assert placeholder_problems(catalogue) == []
     if shutil.which("msgfmt"):
         check = subprocess.run(
-            ["msgfmt", "--check-format", "-o", "/dev/null", str(catalogue_path(language))],
+            ["msgfmt", "--check-format", "-o", "/dev/null", str(catalogue_path(language, domain))],
             capture_output=True,
             text=True,
         )
@@ -189,6 +199,21 @@ def test_the_login_page_switches_for_anonymous_visitors(client):
     with translation.override("th"):
         assert translation.gettext("Log in to OMC") in page
     assert '<html lang="th">' in page
+
+
+def test_the_scripts_catalogue_speaks_the_users_language(client, user_with):
+    """The planning grid's, the board's and the claim form's messages come from /jsi18n/, in the
+    language the user chose (a static script cannot be translated by the template engine)."""
+    user = user_with(Role.SCHEDULER)
+    client.force_login(user)
+    client.post("/language/", {"language": "zh-hant", "next": "/orders/"})
+
+    catalogue = client.get("/jsi18n/")
+
+    assert catalogue.status_code == 200 and catalogue["Content-Type"].startswith("text/javascript")
+    body = catalogue.content.decode()
+    assert json.dumps("(The board has been reloaded.)") in body
+    assert json.dumps("（看板已重新載入。）") in body  # its translation, as the script will show it
 
 
 # --- money per currency -------------------------------------------------------------------

@@ -132,7 +132,7 @@
         };
       });
       inFlight = true;
-      setStatus("Saving " + sent.length + " cell" + (sent.length === 1 ? "" : "s") + "…");
+      setStatus(interpolate(ngettext("Saving %s cell…", "Saving %s cells…", sent.length), [sent.length]));
       fetch(table.dataset.saveUrl, {
         method: "POST",
         credentials: "same-origin",
@@ -145,7 +145,7 @@
               return { ok: response.ok, data: data };
             },
             function () {
-              return { ok: false, data: { detail: "The server answered " + response.status + "." } };
+              return { ok: false, data: { detail: interpolate(gettext("The server answered %s."), [response.status]) } };
             }
           );
         })
@@ -176,14 +176,14 @@
           });
           if (!result.ok && !(data.errors || []).length) {
             batch.forEach(function (input) {
-              markError(input, "Not saved: " + (data.detail || "try again."));
+              markError(input, interpolate(gettext("Not saved: %s"), [data.detail || gettext("try again.")]));
             });
           }
           finish();
         })
         .catch(function () {
           batch.forEach(function (input) {
-            markError(input, "Not saved: the server could not be reached.");
+            markError(input, gettext("Not saved: the server could not be reached."));
           });
           finish();
         });
@@ -208,9 +208,9 @@
       var active = document.activeElement;
       if (active && active.matches && active.matches("input.cell") && batchContains(active)) showHistory(active);
       if (errors.size) {
-        setStatus(errors.size + " cell" + (errors.size === 1 ? "" : "s") + " not saved — see below.", true);
+        setStatus(interpolate(ngettext("%s cell not saved — see below.", "%s cells not saved — see below.", errors.size), [errors.size]), true);
       } else {
-        setStatus("All changes saved " + new Date().toLocaleTimeString() + ".");
+        setStatus(interpolate(gettext("All changes saved %s."), [new Date().toLocaleTimeString()]));
       }
     }
 
@@ -350,7 +350,8 @@
         })
       );
       setStatus(
-        "Pasted " + lines.length + "×" + width + " (" + filled + " cells)" + (skipped ? ", " + skipped + " off the grid ignored" : "") + "."
+        interpolate(gettext("Pasted %(rows)s×%(columns)s (%(cells)s cells)."), { rows: lines.length, columns: width, cells: filled }, true) +
+          (skipped ? " " + interpolate(gettext("%s off the grid ignored."), [skipped]) : "")
       );
     });
 

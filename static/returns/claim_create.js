@@ -12,12 +12,12 @@
         var o = document.createElement("option"); o.value = inv.id; o.dataset.number = inv.number || "";
         o.textContent = (inv.number || ("#" + inv.id)) + " · " + inv.currency + " " + inv.total; select.appendChild(o);
       });
-      if (!select.options.length) { select.innerHTML = '<option value="">No posted invoice for this order</option>'; }
+      if (!select.options.length) { var none = document.createElement("option"); none.value = ""; none.textContent = gettext("No posted invoice for this order"); select.appendChild(none); }
       syncNumber();
     })
     .catch(function () {
       var input = document.createElement("input"); input.type = "number"; input.name = "invoice_id"; input.id = "id_invoice_id"; input.min = 1;
-      input.placeholder = "Invoice id"; select.replaceWith(input);
+      input.placeholder = gettext("Invoice id"); select.replaceWith(input);
     });
   select.addEventListener("change", syncNumber);
 })();

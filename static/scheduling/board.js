@@ -15,7 +15,7 @@
   }
 
   function errorText(status, data) {
-    if (!data) return "The server could not save this (HTTP " + status + ").";
+    if (!data) return interpolate(gettext("The server could not save this (HTTP %s)."), [status]);
     var text = data.detail || "";
     if (!text) {
       // a plain validation error: say which fields are wrong
@@ -23,8 +23,8 @@
         if (key !== "code" && Array.isArray(data[key])) text += (text ? " " : "") + key + ": " + data[key].join(" ");
       });
     }
-    if (status === 409 && data.code === "job_changed") text += " (The board has been reloaded.)";
-    return text || "Refused (HTTP " + status + ").";
+    if (status === 409 && data.code === "job_changed") text += " " + gettext("(The board has been reloaded.)");
+    return text || interpolate(gettext("Refused (HTTP %s)."), [status]);
   }
 
   function refresh(board) {
@@ -64,16 +64,23 @@
         .then(function (result) {
           if (result.ok) {
             var job = result.data;
-            var text = "Saved: " + job.order_number + " op " + job.sequence;
-            if (job.state === "unscheduled") text += " is back in the unscheduled list.";
-            else text += " on " + job.work_center_code + " from " + job.scheduled_day + " to " + job.finish_day + ".";
-            if (job.late) text += " It finishes after the promised date " + job.promised_date + " (flagged).";
+            var text;
+            if (job.state === "unscheduled") {
+              text = interpolate(gettext("Saved: %(order)s op %(op)s is back in the unscheduled list."), { order: job.order_number, op: job.sequence }, true);
+            } else {
+              text = interpolate(
+                gettext("Saved: %(order)s op %(op)s on %(center)s from %(start)s to %(finish)s."),
+                { order: job.order_number, op: job.sequence, center: job.work_center_code, start: job.scheduled_day, finish: job.finish_day },
+                true
+              );
+            }
+            if (job.late) text += " " + interpolate(gettext("It finishes after the promised date %s (flagged)."), [job.promised_date]);
             showMessage(text, job.late ? "info" : "success");
           } else {
             showMessage(errorText(result.status, result.data), "error");
           }
         })
-        .catch(function () { showMessage("The server could not be reached; nothing was saved.", "error"); })
+        .catch(function () { showMessage(gettext("The server could not be reached; nothing was saved."), "error"); })
         .then(function () { return refresh(board); })
         .finally(function () { busy = false; });
     }
