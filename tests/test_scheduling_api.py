@@ -338,7 +338,7 @@ def _many_jobs(count, work_centers):
     )
 
 
-BOARD_QUERIES = 16  # session, user, roles, nav alerts + the board's own seven (see selectors.board)
+BOARD_QUERIES = 16  # session, user, roles, nav alerts, sites + the board's own eight (see selectors.board)
 
 
 def test_the_board_stays_quick_with_5000_jobs(client, user_with, django_assert_max_num_queries):
