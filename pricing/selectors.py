@@ -25,6 +25,10 @@ def order_pricing_panel(order: Order, user) -> dict | None:
         return None
     lines = list(order.lines.select_related("product").order_by("line_no"))
     approval = PriceApproval.objects.filter(order=order).select_related("decided_by").first()
+    # The estimate once for the reasons, the approval check and the margins (it was computed
+    # three times: four queries each).
+    estimate = services.cost_estimate_calculate(order=order, lines=lines) if lines else None
+    reasons = services.approval_reasons(order, lines, estimate=estimate) if lines else []
     context = {
         "order": order,
         "is_draft": order.status == OrderStatus.DRAFT,
@@ -32,13 +36,12 @@ def order_pricing_panel(order: Order, user) -> dict | None:
         "may_approve": bool(roles & APPROVERS),
         "may_quote": bool(roles & QUOTERS),
         "approval": approval,
-        "approval_reasons": services.approval_reasons(order, lines) if lines else [],
-        "approval_missing": bool(services.guard_prices_approved(order, lines)) if lines else False,
+        "approval_reasons": reasons,
+        "approval_missing": bool(reasons) and not services.prices_approved(order, lines),
         "quote": Quote.objects.filter(order=order).first(),
         "today": timezone.localdate(),
     }
     if roles & MARGIN_VIEWERS and lines:
-        estimate = services.cost_estimate_calculate(order=order)
         context["estimate"] = estimate
         context["line_margins"] = _line_margins(lines)
     return context
