@@ -2,7 +2,6 @@
 feedback for sales."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from orders.access import role_required
 from orders.errors import DomainError
 from orders.models import Customer, Order
 from orders.page_steps import domain_error_text, form_errors_text, run_step
+from orders.pagination import CappedPaginator
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -26,7 +26,7 @@ FEEDBACK_READERS = selectors.FEEDBACK_READERS
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

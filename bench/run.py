@@ -162,8 +162,25 @@ def section_seed(args, env, db_name) -> dict:
         commands.append(["score_orders", "--limit", "5000"])
     for cmd in commands:
         subprocess.run([PY, "manage.py", *cmd], env=quiet, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn, conn.cursor() as cursor:
+        analyze_step_tables(cursor)
     result["step_seeds_seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def analyze_step_tables(cursor) -> None:
+    """Statistics for the step apps' tables (the step seeds fill them after the order seed's own
+    ANALYZE). A copy of a freshly seeded database starts with its activity counters reset and is
+    never autoanalyzed: the order page's reservations read then planned for an empty table
+    (6-8 ms instead of 0.1 ms)."""
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND split_part(c.relname, '_', 1) = ANY(%s)",
+        [["fulfillment", "aftersales", "scheduling", "pricing", "billing", "returns"]],
+    )
+    tables = [row[0] for row in cursor.fetchall()]
+    if tables:
+        cursor.execute("ANALYZE " + ", ".join(f'"{name}"' for name in tables))
 
 
 # --- in-process set-up shared by the sections ------------------------------------------------
@@ -580,6 +597,8 @@ def section_screens(args, fx) -> dict:
     from orders.models import Order
 
     board = board_fixture(args)
+    with connection.cursor() as cursor:
+        analyze_step_tables(cursor)
     users = fx["users"]
     clients = {}
     for name in ("exec", "board", "scheduler", "finance"):

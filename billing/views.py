@@ -1,7 +1,6 @@
 """Finance pages: the review queue, invoices (post, edit, query, credit), receivables, payments."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from orders.documents import pdf_from_template
 from orders.errors import DomainError
 from orders.money import money_format
 from orders.page_steps import form_errors_text, run_step
+from orders.pagination import CappedPaginator
 from orders.reporting import reporting_view
 from orders.roles import Role, user_has_role
 from orders.selectors import order_scope
@@ -28,7 +28,7 @@ READERS = selectors.BILLING_READERS
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

@@ -3,7 +3,6 @@
 from itertools import groupby
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from orders.errors import DomainError
 from orders.models import Site
 from orders.money import line_net_amount
 from orders.page_steps import form_errors_text, run_step
+from orders.pagination import CappedPaginator
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -42,7 +42,7 @@ def stock_list(request):
         site_id=int(site_id) if site_id and site_id.isdigit() else None,
         search=(request.GET.get("q") or "").strip() or None,
     )
-    page = Paginator(stocks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(stocks, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -149,7 +149,7 @@ def shipment_list(request):
     if status not in Shipment.Status.values:
         status = None
     shipments = selectors.shipment_list(status=status, search=(request.GET.get("q") or "").strip() or None)
-    page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.access import role_required
+from orders.pagination import CappedPaginator
 from orders.reporting import reporting_view
 from orders.roles import Role
 
@@ -77,7 +78,7 @@ def drilldown(request, key):
     if kpi is None or kpi.orders is None:
         raise Http404(_("No orders stand behind this KPI."))
     form, f = _filters(request)
-    page = Paginator(kpis.kpi_orders(key, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(kpis.kpi_orders(key, f), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode(f.query())
     return render(request, "omc/drilldown.html", {"kpi": kpi, "f": f, "page": page, "query": query})
 
@@ -87,7 +88,7 @@ def drilldown(request, key):
 @reporting_view  # KPI reads: the replica, when there is one
 def radar(request):
     form, f = _filters(request)
-    page = Paginator(kpis.radar(f), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(kpis.radar(f), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "omc/radar.html", {"f": f, "page": page, "query": urlencode(f.query())})
 
 

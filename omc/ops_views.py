@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders import navigation, selectors, services
 from orders.errors import DomainError
 from orders.models import OutboxMessage, TaskFailure
+from orders.pagination import CappedPaginator
 from orders.roles import CUSTOMER_EDITORS, ORDER_CREATORS, PRODUCT_EDITORS
 from pricing.selectors import PRICERS
 
@@ -54,7 +55,9 @@ def staff_required(view):
 @staff_required
 def stuck_work(request):
     minutes = settings.OMC_STUCK_OUTBOX_MINUTES
-    outbox = Paginator(selectors.outbox_stuck(older_than_minutes=minutes), PAGE_SIZE).get_page(request.GET.get("page"))
+    outbox = CappedPaginator(selectors.outbox_stuck(older_than_minutes=minutes), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     failures = Paginator(selectors.task_failures_open(), PAGE_SIZE).get_page(request.GET.get("failures_page"))
     return render(request, "omc/stuck_work.html", {"outbox": outbox, "failures": failures, "minutes": minutes})
 

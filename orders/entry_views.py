@@ -4,7 +4,6 @@ and the priority weights (executives)."""
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from . import entry, panels, selectors, services
 from .access import role_required
 from .errors import DomainError
 from .models import Customer, Order, Product
+from .pagination import CappedPaginator
 from .roles import ORDER_CREATORS, Role, user_has_role
 from .states import OrderStatus
 
@@ -209,7 +209,7 @@ def order_header_save(request, order_id: int):
 @require_GET
 @role_required(BOARD)
 def review_queue(request):
-    page = Paginator(selectors.review_queue(), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.review_queue(), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "orders/review_queue.html",

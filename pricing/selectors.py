@@ -1,9 +1,9 @@
 """Reads for pricing: the order panel, approvals, quotes, price lists."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Order, OrderLine
 from orders.money import line_net_amount
 from orders.roles import Role, user_roles
 from orders.states import OrderStatus
@@ -23,8 +23,17 @@ def order_pricing_panel(order: Order, user) -> dict | None:
     roles = user_roles(user)
     if not roles & PRICING_READERS:
         return None
-    lines = list(order.lines.select_related("product").order_by("line_no"))
+    # The order page has loaded the lines with their products already (orders.selectors.order_detail):
+    # reuse them; elsewhere this reads them (and keeps them on the order).
+    prefetch_related_objects(
+        [order], Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("line_no"))
+    )
+    lines = list(order.lines.all())
     approval = PriceApproval.objects.filter(order=order).select_related("decided_by").first()
+    # The estimate once for the reasons, the approval check and the margins (it was computed
+    # three times: four queries each).
+    estimate = services.cost_estimate_calculate(order=order, lines=lines) if lines else None
+    reasons = services.approval_reasons(order, lines, estimate=estimate) if lines else []
     context = {
         "order": order,
         "is_draft": order.status == OrderStatus.DRAFT,
@@ -32,13 +41,12 @@ def order_pricing_panel(order: Order, user) -> dict | None:
         "may_approve": bool(roles & APPROVERS),
         "may_quote": bool(roles & QUOTERS),
         "approval": approval,
-        "approval_reasons": services.approval_reasons(order, lines) if lines else [],
-        "approval_missing": bool(services.guard_prices_approved(order, lines)) if lines else False,
+        "approval_reasons": reasons,
+        "approval_missing": bool(reasons) and not services.prices_approved(order, lines),
         "quote": Quote.objects.filter(order=order).first(),
         "today": timezone.localdate(),
     }
     if roles & MARGIN_VIEWERS and lines:
-        estimate = services.cost_estimate_calculate(order=order)
         context["estimate"] = estimate
         context["line_margins"] = _line_margins(lines)
     return context

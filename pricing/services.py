@@ -206,12 +206,12 @@ def _money(value: Decimal, currency: str) -> Decimal:
     return money_round(value, currency)
 
 
-def cost_estimate_calculate(*, order: Order) -> dict:
+def cost_estimate_calculate(*, order: Order, lines=None) -> dict:
     """Material (standard cost), labour and set-up (routing hours × work-center rates) and freight
     (the customer's destination zone: flat + share of value), against the order's net revenue.
     Each cost is rounded once, half up, to the order currency's minor unit (orders.money); margin =
-    revenue − total cost."""
-    lines = list(order.lines.select_related("product"))
+    revenue − total cost. `lines`: the order's lines with their products, when already loaded."""
+    lines = list(order.lines.select_related("product")) if lines is None else list(lines)
     routing = {}
     for step in RoutingStep.objects.filter(product_id__in={line.product_id for line in lines}).select_related(
         "work_center"
@@ -277,16 +277,16 @@ def _freight_zone(customer_id: int) -> FreightZone | None:
 # --- approvals -----------------------------------------------------------------------------
 
 
-def approval_reasons(order: Order, lines) -> list[str]:
+def approval_reasons(order: Order, lines, *, estimate: dict | None = None) -> list[str]:
     """Why this order's prices need approval: discounts above the threshold, or an order margin
-    below the minimum."""
+    below the minimum (`estimate`: the order's cost_estimate_calculate, when already computed)."""
     threshold = Decimal(str(settings.OMC_DISCOUNT_APPROVAL_PERCENT))
     reasons = [
         f"Line {line.line_no}: discount {line.discount_percent}% is above {threshold}%."
         for line in lines
         if line.discount_percent > threshold
     ]
-    margin_percent = cost_estimate_calculate(order=order)["margin_percent"]
+    margin_percent = (estimate or cost_estimate_calculate(order=order))["margin_percent"]
     minimum = Decimal(str(settings.OMC_MARGIN_APPROVAL_PERCENT))
     if margin_percent is not None and margin_percent < minimum:
         reasons.append(
@@ -341,15 +341,21 @@ def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") ->
     return approval
 
 
+def prices_approved(order: Order, lines) -> bool:
+    """Whether exactly these prices (the lines' fingerprint) were approved."""
+    return PriceApproval.objects.filter(
+        order=order, fingerprint=_fingerprint(lines), status=PriceApproval.Status.APPROVED
+    ).exists()
+
+
 def guard_prices_approved(order: Order, lines) -> dict:
     """Transition guard (quote, submit): prices past the limits need an approval of exactly these prices."""
     reasons = approval_reasons(order, lines)
     if not reasons:
         return {}
-    approved = PriceApproval.objects.filter(
-        order=order, fingerprint=_fingerprint(lines), status=PriceApproval.Status.APPROVED
-    ).exists()
-    return {} if approved else {"pricing": [*reasons, _("Ask an estimator or manager to approve these prices.")]}
+    if prices_approved(order, lines):
+        return {}
+    return {"pricing": [*reasons, _("Ask an estimator or manager to approve these prices.")]}
 
 
 def guard_quote_not_expired(order: Order, lines) -> dict:

@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.access import order_visible_or_404, role_required
 from orders.documents import pdf_from_template
 from orders.page_steps import run_step
+from orders.pagination import CappedPaginator
 from orders.roles import Role, user_has_role
 
 from . import selectors, services
@@ -139,14 +139,14 @@ def quote_pdf(request, quote_id: int):
 @require_GET
 @role_required(selectors.APPROVERS)
 def approval_queue(request):
-    page = Paginator(selectors.approvals_pending(), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.approvals_pending(), 25).get_page(request.GET.get("page"))
     return render(request, "pricing/approval_queue.html", {"page": page})
 
 
 @require_GET
 @role_required(selectors.PRICING_READERS)
 def price_list_list(request):
-    page = Paginator(selectors.price_list_list(), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.price_list_list(), 25).get_page(request.GET.get("page"))
     return render(request, "pricing/price_list_list.html", {"page": page})
 
 
@@ -157,7 +157,7 @@ def price_list_detail(request, price_list_id: int):
     if price_list is None:
         raise Http404("No such price list.")
     items = price_list.items.select_related("product").order_by("product__sku", "min_quantity")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(items, 50).get_page(request.GET.get("page"))
     may_import = user_has_role(request.user, {Role.ESTIMATOR})
     return render(
         request, "pricing/price_list_detail.html", {"price_list": price_list, "page": page, "may_import": may_import}

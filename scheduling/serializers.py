@@ -9,10 +9,24 @@ from orders.models import Order, WorkCenter
 from .models import CapacityException, ExpediteRequest, Job, RescheduleEvent
 
 
+class _CardField(serializers.CharField):
+    """A job's order number, customer or SKU: the column selectors.with_card_fields annotated
+    (the board reads them so), else through the relation."""
+
+    def __init__(self, *, annotation: str, **kwargs):
+        self.annotation = annotation
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        if hasattr(instance, self.annotation):
+            return getattr(instance, self.annotation)
+        return super().get_attribute(instance)
+
+
 class JobSerializer(serializers.ModelSerializer):
-    order_number = serializers.CharField(source="order.number", read_only=True)
-    customer = serializers.CharField(source="order.customer.name", read_only=True)
-    sku = serializers.CharField(source="order_line.product.sku", read_only=True)
+    order_number = _CardField(annotation="order_number", source="order.number")
+    customer = _CardField(annotation="customer_name", source="order.customer.name")
+    sku = _CardField(annotation="sku", source="order_line.product.sku")
     work_center_code = serializers.CharField(source="work_center.code", read_only=True)
     late = serializers.BooleanField(source="is_late", read_only=True)
 

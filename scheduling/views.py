@@ -2,7 +2,6 @@
 Drag and drop on the board calls the API (scheduling/api.py) from static/scheduling/board.js."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from orders.access import order_visible_or_404, role_required
 from orders.errors import DomainError
 from orders.models import Order, Site
 from orders.page_steps import form_errors_text
+from orders.pagination import CappedPaginator
 from orders.roles import user_has_role
 
 from . import selectors, services
@@ -125,7 +125,7 @@ def expedite_list(request):
     status = request.GET.get("status") or None
     if status not in ExpediteRequest.Status.values:
         status = None
-    page = Paginator(selectors.expedite_list(status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.expedite_list(status=status), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "scheduling/expedite_list.html",
@@ -237,7 +237,7 @@ def expedite_decline(request, request_id: int):
 @role_required(EDITORS)
 def calendar(request):
     exceptions = selectors.calendar_exceptions(upcoming_only=request.GET.get("past") != "1")
-    page = Paginator(exceptions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(exceptions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "scheduling/calendar.html",
@@ -287,7 +287,7 @@ def event_list(request):
     kind = request.GET.get("kind") or None
     if kind not in RescheduleEvent.Kind.values:
         kind = None
-    page = Paginator(selectors.reschedule_events(kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.reschedule_events(kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "scheduling/event_list.html",

@@ -338,7 +338,7 @@ def _many_jobs(count, work_centers):
     )
 
 
-BOARD_QUERIES = 16  # session, user, roles, nav alerts + the board's own seven (see selectors.board)
+BOARD_QUERIES = 16  # session, user, roles, nav alerts, sites + the board's own eight (see selectors.board)
 
 
 def test_the_board_stays_quick_with_5000_jobs(client, user_with, django_assert_max_num_queries):
@@ -359,3 +359,53 @@ def test_the_board_stays_quick_with_5000_jobs(client, user_with, django_assert_m
     page = response.content.decode()
     assert page.count('class="job ') >= 500 and "more</div>" in page  # full cells, capped, the rest counted
     print(f"\nboard with {Job.objects.count()} jobs: {len(large)} queries, {elapsed * 1000:.0f} ms")
+
+
+def test_full_cells_draw_their_first_cards_and_count_the_rest(user_with, api_as, django_assert_max_num_queries):
+    from collections import Counter
+
+    from scheduling import selectors
+
+    work_centers = [WorkCenterFactory(code=f"WC{n}", hours_per_day=D("24"), days_per_week=7) for n in range(2)]
+    _many_jobs(400, work_centers)  # ~150 jobs per work center over 14 days: about 11 per cell
+    Job.objects.filter(scheduled_day=day(2)).update(scheduled_day=day(1), finish_day=day(3))  # some cells overflow
+    board = selectors.board(start=day(0))
+    in_cell = Counter(
+        (job.work_center_id, max(job.scheduled_day, day(0)))
+        for job in Job.objects.filter(scheduled_day__range=(day(0), day(13)))
+    )
+    for _wc, cells in board.rows:
+        for cell in cells:
+            expected = sorted(
+                Job.objects.filter(work_center=cell.work_center, scheduled_day=cell.day),
+                key=lambda job: (job.scheduled_day, job.position, job.pk),
+            )[: selectors.CARDS_PER_CELL]
+            assert [job.pk for job in cell.jobs] == [job.pk for job in expected]
+            assert len(cell.jobs) + cell.hidden == in_cell[(cell.work_center.pk, cell.day)]
+    assert any(cell.hidden for _wc, cells in board.rows for cell in cells)
+
+    # The API lists the same cards with their order, customer and SKU, in the same queries.
+    client = api_as(Role.SCHEDULER)
+    with django_assert_max_num_queries(BOARD_QUERIES):
+        body = client.get(f"/api/scheduling/board/?start={day(0).isoformat()}").json()
+    job = Job.objects.select_related("order__customer", "order_line__product", "work_center").get(
+        pk=body["jobs"][0]["id"]
+    )
+    assert (body["jobs"][0]["order_number"], body["jobs"][0]["customer"], body["jobs"][0]["sku"]) == (
+        job.order.number,
+        job.order.customer.name,
+        job.order_line.product.sku,
+    )
+    assert body["jobs"][0]["work_center_code"] == job.work_center.code
+
+
+def test_cards_escape_what_comes_from_data(client, user_with, wc):
+    customer = CustomerFactory(name='<img src=x onerror="alert(1)"> & Co')
+    job = order_with_job(wc, "2", customer=customer, promised=day(0))
+    place(job, [(day(1), "2")])
+    order_with_job(wc, "1", customer=customer)  # an unscheduled one, with its work center shown
+    client.force_login(user_with(Role.SCHEDULER))
+    page = client.get(f"/scheduling/?start={day(0).isoformat()}").content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in page  # in the title
+    assert f'href="/orders/{job.order_id}/"' in page and 'data-testid="late-' in page
