@@ -677,9 +677,10 @@ def section_scan(args) -> dict:
 
 
 class Worker:
-    """One Celery worker, concurrency 2, on the bench Redis."""
+    """One Celery worker, concurrency 2, on the bench Redis, consuming the hand-offs queue
+    (where both the outbox tasks and the no-op ceiling are routed)."""
 
-    def __init__(self, env):
+    def __init__(self, env, queue):
         self.logfile = ROOT / "bench" / ".celery.log"
         self.logfile.write_text("")
         self.proc = subprocess.Popen(
@@ -693,7 +694,7 @@ class Worker:
                 "--pool",
                 "prefork",
                 "-Q",
-                "omc",
+                queue,
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
@@ -731,6 +732,7 @@ def section_drain(args, env) -> dict:
     notifications (the outbox messages order_transition writes when a hand-off opens),
     published by the real outbox dispatch and processed by the real handler."""
     import redis
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
@@ -740,13 +742,16 @@ def section_drain(args, env) -> dict:
 
     purge_queue()
     broker = redis.Redis.from_url(env["REDIS_URL"])
+    queue = settings.CELERY_TASK_ROUTES["omc.noop"]["queue"]
+    if settings.CELERY_TASK_ROUTES["orders.tasks.outbox_deliver"]["queue"] != queue:
+        raise SystemExit("the no-op task and the outbox tasks must share a queue to compare them")
 
     def queue_empty():
-        return broker.llen("omc") == 0 and not broker.hlen("unacked")
+        return broker.llen(queue) == 0 and not broker.hlen("unacked")
 
     for _ in range(args.drain):
         noop.delay()
-    worker = Worker(env)
+    worker = Worker(env, queue)
     t0 = time.perf_counter()
     while not queue_empty():
         time.sleep(0.02)
@@ -764,7 +769,7 @@ def section_drain(args, env) -> dict:
         ids = [row[0] for row in cursor.fetchall()]
     services.outbox_dispatch(message_ids=ids)
     pending = OutboxMessage.objects.filter(pk__in=ids, processed_at__isnull=True)
-    worker = Worker(env)
+    worker = Worker(env, queue)
     t0 = time.perf_counter()
     while pending.exists():
         time.sleep(0.05)
