@@ -686,7 +686,7 @@ class Worker:
 
     def __init__(self, env, queue):
         self.logfile = ROOT / "bench" / ".celery.log"
-        self.logfile.write_text("")
+        self.output = open(self.logfile, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 str(Path(PY).parent / "celery"),
@@ -704,13 +704,12 @@ class Worker:
                 "--without-mingle",
                 "-l",
                 "info",
-                "--logfile",
-                str(self.logfile),
             ],
-            env=env,
+            # Celery leaves logging to Django's (structured, on stdout): "ready." is an INFO line
+            env={**env, "LOG_LEVEL": "INFO"},
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60
         while "ready." not in self.logfile.read_text():
@@ -728,6 +727,7 @@ class Worker:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.output.close()
 
 
 def section_drain(args, env) -> dict:
