@@ -10,8 +10,10 @@ asserts nothing: tests never time anything. Sections (--only to pick some):
 
   seed     seed_demo --orders N: time and peak RSS (subprocess)
   entry    order entry in-process (create 3 lines -> price -> submit -> accept) vs plain SQL
-  http     the same over HTTP (gunicorn, 2 workers; 8 client connections) vs GET /api/ping/
-  screens  server time and queries of the busy screens
+  http     the same over HTTP (gunicorn, 2 gthread workers; 8 client connections) vs GET /api/ping/
+  screens  server time and queries of the busy screens: order lists, search, journey, queues, the
+           orders API, planning board, invoice review, the KPI dashboard and API cold and cached
+           (--screens WORD... picks some, e.g. --screens dashboard kpi)
   scan     the overdue scan over 10,000 overdue hand-offs, and a second run
   drain    10,000 hand-off notifications drained by a Celery worker vs 10,000 no-op tasks
 """
@@ -370,7 +372,8 @@ def entry_floor(args, fx) -> float:
 
 
 class Server:
-    """gunicorn with 2 sync workers on loopback, against the bench database."""
+    """gunicorn on loopback with the project's gunicorn.conf.py (gthread workers, their threads
+    from GUNICORN_THREADS) and 2 workers, against the bench database."""
 
     def __init__(self, env):
         self.port = free_port()
@@ -378,7 +381,8 @@ class Server:
         self.proc = subprocess.Popen(
             [
                 str(Path(PY).parent / "gunicorn"),
-                "omc.wsgi:application",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--workers",
                 "2",
                 "--bind",
@@ -391,6 +395,7 @@ class Server:
             stdout=self.log,
             stderr=self.log,
         )
+        self.threads = int(env.get("GUNICORN_THREADS", "4"))  # gunicorn.conf.py's default
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -499,6 +504,7 @@ def section_http(args, env, fx) -> dict:
     order_rate = len(order_ms) / order_seconds
     return {
         "seconds": args.http_seconds,
+        "threads": server.threads,
         "connections": args.connections,
         "orders_per_s": round(order_rate, 1),
         "order_p50_ms": round(pct(order_ms, 50), 1),
@@ -576,9 +582,9 @@ def section_screens(args, fx) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from orders.models import Order
+    from orders.models import Customer, Order
 
-    board = board_fixture(args)
+    board = board_fixture(args) if not args.screens or any("board" in w for w in args.screens) else {}
     users = fx["users"]
     clients = {}
     for name in ("exec", "board", "scheduler", "finance"):
@@ -595,18 +601,30 @@ def section_screens(args, fx) -> dict:
         .values_list("id", flat=True)
         .first()
     )
+    # a word of a customer's name, as a user searching for the customer types it
+    search = Customer.objects.order_by("id").values_list("name", flat=True).first().split()[0]
     cases = [
         ("order list ?status=closed page 1", "exec", "/orders/?status=closed", None),
         (f"order list ?status=closed page {deep_page}", "exec", f"/orders/?status=closed&page={deep_page}", None),
+        ("order list ?overdue=yes", "exec", "/orders/?overdue=yes", None),
+        (f"order search ?q={search}", "exec", f"/orders/?q={search}", None),
         ("order journey /orders/<id>/", "exec", f"/orders/{journey_id}/", None),
         ("review queue /orders/review/", "board", "/orders/review/", None),
-        (f"planning board ({board['jobs_in_window']:,} jobs)", "scheduler", "/scheduling/", None),
+        ("hand-off queue /orders/queue/", "exec", "/orders/queue/", None),
+        ("API order list /api/orders/", "exec", "/api/orders/", None),
+        ("API order /api/orders/<id>/", "exec", f"/api/orders/{journey_id}/", None),
+        (f"planning board ({board.get('jobs_in_window', 0):,} jobs)", "scheduler", "/scheduling/", None),
         ("invoice review /billing/review/", "finance", "/billing/review/", None),
         ("KPI dashboard (cold)", "exec", "/dashboard/", "cold"),
-        ("KPI dashboard (cached)", "exec", "/dashboard/", None),
+        ("KPI dashboard (cached)", "exec", "/dashboard/", "cached"),
+        ("KPI dashboard ?period=365 (cold)", "exec", "/dashboard/?period=365", "cold"),
+        ("KPI API /api/kpis/ (cold)", "exec", "/api/kpis/", "cold"),
+        ("KPI API /api/kpis/waits/ (cold)", "exec", "/api/kpis/waits/", "cold"),
     ]
-    if not args.dashboard_repeat:  # --dashboard-repeat 0: leave the (slow) dashboard out
-        cases = [case for case in cases if not case[0].startswith("KPI dashboard")]
+    if not args.dashboard_repeat:  # --dashboard-repeat 0: leave the (slow) dashboard and KPIs out
+        cases = [case for case in cases if case[3] is None]
+    if args.screens:  # --screens dashboard kpis: only the screens whose label contains one of the words
+        cases = [case for case in cases if any(word.lower() in case[0].lower() for word in args.screens)]
     rows = {}
     for label, who, path, mode in cases:
         client = clients[who]
@@ -820,7 +838,8 @@ def table(results) -> str:
         h = s["http"]
         out += [
             "",
-            f"3. over HTTP: gunicorn 2 workers, {h['connections']} connections, {h['seconds']} s each",
+            f"3. over HTTP: gunicorn 2 workers x {h.get('threads', 1)} threads, {h['connections']} connections, "
+            f"{h['seconds']} s each",
             f"   create+submit {h['orders_per_s']:7.1f} orders/s  per order p50 {h['order_p50_ms']} p95 "
             f"{h['order_p95_ms']} p99 {h['order_p99_ms']} ms; per request p50 {h['request_p50_ms']} p95 "
             f"{h['request_p95_ms']} p99 {h['request_p99_ms']} ms; {h['failed']} failed",
@@ -874,6 +893,13 @@ def main():
         type=int,
         default=5,
         help="Cold dashboard requests (default 5; 0 leaves the dashboard out).",
+    )
+    parser.add_argument(
+        "--screens",
+        nargs="+",
+        metavar="WORD",
+        help="Only the screens whose label contains one of these words, e.g. --screens dashboard kpi "
+        "(the old orders_bench.py --dashboard-only).",
     )
     parser.add_argument("--entry-orders", type=int, default=300)
     parser.add_argument("--floor-orders", type=int, default=2000)
