@@ -14,4 +14,5 @@ RUN export DJANGO_SETTINGS_MODULE=omc.settings.production DJANGO_SECRET_KEY=coll
  && useradd --create-home omc
 USER omc
 EXPOSE 8000
-CMD ["gunicorn", "omc.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gunicorn.conf.py (in /app): gthread workers, WEB_CONCURRENCY x GUNICORN_THREADS
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

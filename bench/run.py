@@ -10,8 +10,10 @@ asserts nothing: tests never time anything. Sections (--only to pick some):
 
   seed     seed_demo --orders N: time and peak RSS (subprocess)
   entry    order entry in-process (create 3 lines -> price -> submit -> accept) vs plain SQL
-  http     the same over HTTP (gunicorn, 2 workers; 8 client connections) vs GET /api/ping/
-  screens  server time and queries of the busy screens
+  http     the same over HTTP (gunicorn, 2 gthread workers; 8 client connections) vs GET /api/ping/
+  screens  server time and queries of the busy screens: order lists, search, journey, queues, the
+           orders API, planning board, invoice review, the KPI dashboard and API cold and cached
+           (--screens WORD... picks some, e.g. --screens dashboard kpi)
   scan     the overdue scan over 10,000 overdue hand-offs, and a second run
   drain    10,000 hand-off notifications drained by a Celery worker vs 10,000 no-op tasks
 """
@@ -388,7 +390,8 @@ def entry_floor(args, fx) -> float:
 
 
 class Server:
-    """gunicorn with 2 sync workers on loopback, against the bench database."""
+    """gunicorn on loopback with the project's gunicorn.conf.py (gthread workers, their threads
+    from GUNICORN_THREADS) and 2 workers, against the bench database."""
 
     def __init__(self, env):
         self.port = free_port()
@@ -396,7 +399,8 @@ class Server:
         self.proc = subprocess.Popen(
             [
                 str(Path(PY).parent / "gunicorn"),
-                "omc.wsgi:application",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--workers",
                 "2",
                 "--bind",
@@ -409,6 +413,7 @@ class Server:
             stdout=self.log,
             stderr=self.log,
         )
+        self.threads = int(env.get("GUNICORN_THREADS", "4"))  # gunicorn.conf.py's default
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -517,6 +522,7 @@ def section_http(args, env, fx) -> dict:
     order_rate = len(order_ms) / order_seconds
     return {
         "seconds": args.http_seconds,
+        "threads": server.threads,
         "connections": args.connections,
         "orders_per_s": round(order_rate, 1),
         "order_p50_ms": round(pct(order_ms, 50), 1),
@@ -594,9 +600,9 @@ def section_screens(args, fx) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from orders.models import Order
+    from orders.models import Customer, Order
 
-    board = board_fixture(args)
+    board = board_fixture(args) if not args.screens or any("board" in w for w in args.screens) else {}
     with connection.cursor() as cursor:
         analyze_step_tables(cursor)
     users = fx["users"]
@@ -615,18 +621,30 @@ def section_screens(args, fx) -> dict:
         .values_list("id", flat=True)
         .first()
     )
+    # a word of a customer's name, as a user searching for the customer types it
+    search = Customer.objects.order_by("id").values_list("name", flat=True).first().split()[0]
     cases = [
         ("order list ?status=closed page 1", "exec", "/orders/?status=closed", None),
         (f"order list ?status=closed page {deep_page}", "exec", f"/orders/?status=closed&page={deep_page}", None),
+        ("order list ?overdue=yes", "exec", "/orders/?overdue=yes", None),
+        (f"order search ?q={search}", "exec", f"/orders/?q={search}", None),
         ("order journey /orders/<id>/", "exec", f"/orders/{journey_id}/", None),
         ("review queue /orders/review/", "board", "/orders/review/", None),
-        (f"planning board ({board['jobs_in_window']:,} jobs)", "scheduler", "/scheduling/", None),
+        ("hand-off queue /orders/queue/", "exec", "/orders/queue/", None),
+        ("API order list /api/orders/", "exec", "/api/orders/", None),
+        ("API order /api/orders/<id>/", "exec", f"/api/orders/{journey_id}/", None),
+        (f"planning board ({board.get('jobs_in_window', 0):,} jobs)", "scheduler", "/scheduling/", None),
         ("invoice review /billing/review/", "finance", "/billing/review/", None),
         ("KPI dashboard (cold)", "exec", "/dashboard/", "cold"),
-        ("KPI dashboard (cached)", "exec", "/dashboard/", None),
+        ("KPI dashboard (cached)", "exec", "/dashboard/", "cached"),
+        ("KPI dashboard ?period=365 (cold)", "exec", "/dashboard/?period=365", "cold"),
+        ("KPI API /api/kpis/ (cold)", "exec", "/api/kpis/", "cold"),
+        ("KPI API /api/kpis/waits/ (cold)", "exec", "/api/kpis/waits/", "cold"),
     ]
-    if not args.dashboard_repeat:  # --dashboard-repeat 0: leave the (slow) dashboard out
-        cases = [case for case in cases if not case[0].startswith("KPI dashboard")]
+    if not args.dashboard_repeat:  # --dashboard-repeat 0: leave the (slow) dashboard and KPIs out
+        cases = [case for case in cases if case[3] is None]
+    if args.screens:  # --screens dashboard kpis: only the screens whose label contains one of the words
+        cases = [case for case in cases if any(word.lower() in case[0].lower() for word in args.screens)]
     rows = {}
     for label, who, path, mode in cases:
         client = clients[who]
@@ -701,11 +719,12 @@ def section_scan(args) -> dict:
 
 
 class Worker:
-    """One Celery worker, concurrency 2, on the bench Redis."""
+    """One Celery worker, concurrency 2, on the bench Redis, consuming the hand-offs queue
+    (where both the outbox tasks and the no-op ceiling are routed)."""
 
-    def __init__(self, env):
+    def __init__(self, env, queue):
         self.logfile = ROOT / "bench" / ".celery.log"
-        self.logfile.write_text("")
+        self.output = open(self.logfile, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 str(Path(PY).parent / "celery"),
@@ -717,19 +736,18 @@ class Worker:
                 "--pool",
                 "prefork",
                 "-Q",
-                "omc",
+                queue,
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
                 "-l",
                 "info",
-                "--logfile",
-                str(self.logfile),
             ],
-            env=env,
+            # Celery leaves logging to Django's (structured, on stdout): "ready." is an INFO line
+            env={**env, "LOG_LEVEL": "INFO"},
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60
         while "ready." not in self.logfile.read_text():
@@ -747,6 +765,7 @@ class Worker:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.output.close()
 
 
 def section_drain(args, env) -> dict:
@@ -755,6 +774,7 @@ def section_drain(args, env) -> dict:
     notifications (the outbox messages order_transition writes when a hand-off opens),
     published by the real outbox dispatch and processed by the real handler."""
     import redis
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
@@ -764,13 +784,16 @@ def section_drain(args, env) -> dict:
 
     purge_queue()
     broker = redis.Redis.from_url(env["REDIS_URL"])
+    queue = settings.CELERY_TASK_ROUTES["omc.noop"]["queue"]
+    if settings.CELERY_TASK_ROUTES["orders.tasks.outbox_deliver"]["queue"] != queue:
+        raise SystemExit("the no-op task and the outbox tasks must share a queue to compare them")
 
     def queue_empty():
-        return broker.llen("omc") == 0 and not broker.hlen("unacked")
+        return broker.llen(queue) == 0 and not broker.hlen("unacked")
 
     for _ in range(args.drain):
         noop.delay()
-    worker = Worker(env)
+    worker = Worker(env, queue)
     t0 = time.perf_counter()
     while not queue_empty():
         time.sleep(0.02)
@@ -788,7 +811,7 @@ def section_drain(args, env) -> dict:
         ids = [row[0] for row in cursor.fetchall()]
     services.outbox_dispatch(message_ids=ids)
     pending = OutboxMessage.objects.filter(pk__in=ids, processed_at__isnull=True)
-    worker = Worker(env)
+    worker = Worker(env, queue)
     t0 = time.perf_counter()
     while pending.exists():
         time.sleep(0.05)
@@ -835,7 +858,8 @@ def table(results) -> str:
         h = s["http"]
         out += [
             "",
-            f"3. over HTTP: gunicorn 2 workers, {h['connections']} connections, {h['seconds']} s each",
+            f"3. over HTTP: gunicorn 2 workers x {h.get('threads', 1)} threads, {h['connections']} connections, "
+            f"{h['seconds']} s each",
             f"   create+submit {h['orders_per_s']:7.1f} orders/s  per order p50 {h['order_p50_ms']} p95 "
             f"{h['order_p95_ms']} p99 {h['order_p99_ms']} ms; per request p50 {h['request_p50_ms']} p95 "
             f"{h['request_p95_ms']} p99 {h['request_p99_ms']} ms; {h['failed']} failed",
@@ -889,6 +913,13 @@ def main():
         type=int,
         default=5,
         help="Cold dashboard requests (default 5; 0 leaves the dashboard out).",
+    )
+    parser.add_argument(
+        "--screens",
+        nargs="+",
+        metavar="WORD",
+        help="Only the screens whose label contains one of these words, e.g. --screens dashboard kpi "
+        "(the old orders_bench.py --dashboard-only).",
     )
     parser.add_argument("--entry-orders", type=int, default=300)
     parser.add_argument("--floor-orders", type=int, default=2000)

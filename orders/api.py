@@ -114,7 +114,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 def order_representation(order_id: int, user) -> dict:
-    order = selectors.order_detail(order_id=order_id)
+    order = selectors.order_for_api(order_id=order_id)
     allowed = [t.action for t in services.order_allowed_transitions(order=order, user=user)]
     return OrderDetailSerializer(order, context={"allowed_actions": allowed}).data
 

@@ -2,5 +2,5 @@
 
 from . import entry, outbox, services
 
-outbox.register(services.TOPIC_HANDOFF_OPENED, services.handoff_notify_receiver)
+outbox.register(services.TOPIC_HANDOFF_OPENED, services.handoff_notify_receiver, batch=True)
 services.reaction_register("submit", entry.on_submitted)

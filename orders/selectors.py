@@ -127,6 +127,22 @@ def order_detail(*, order_id: int, user=None) -> Order:
     )
 
 
+def order_for_api(*, order_id: int) -> Order:
+    """What the API's order representation shows (orders.serializers.OrderDetailSerializer):
+    the customer, lines with their products, events with their actors, hand-offs; 4 queries."""
+    now = timezone.now()
+    return (
+        Order.objects.select_related("customer")
+        .annotate(is_overdue=Exists(_overdue_handoffs(now)))
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("line_no")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch("handoffs", queryset=Handoff.objects.order_by("opened_at", "id")),
+        )
+        .get(pk=order_id)
+    )
+
+
 OPEN_STATUSES = [
     s
     for s in OrderStatus

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
@@ -590,32 +590,47 @@ def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxM
 
 
 def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False) -> int:
-    """Publish messages to Celery. A broker failure is logged and left for the relay;
-    it never reaches the user whose transaction has already committed. `stop_on_error`
-    (the relay) gives up on the batch at the first failure: the broker is down."""
+    """Publish messages to Celery, one task per topic and batch of up to OMC_OUTBOX_BATCH_SIZE
+    ids (a transaction's one or two messages are one task; a backlog re-published by the relay
+    is drained in batches). A broker failure is logged and left for the relay; it never
+    reaches the user whose transaction has already committed. `stop_on_error` (the relay)
+    gives up at the first failure: the broker is down. Returns the messages published."""
     from .tasks import outbox_deliver
 
-    published = 0
-    request_ids = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("pk", "request_id"))
+    rows = {
+        pk: (topic, request_id)
+        for pk, topic, request_id in OutboxMessage.objects.filter(pk__in=message_ids).values_list(
+            "pk", "topic", "request_id"
+        )
+    }
+    by_topic: dict[str, list[int]] = {}
     for message_id in message_ids:
-        # one UPDATE per message, after the publish: the attempt counted with its outcome
+        if message_id in rows:
+            by_topic.setdefault(rows[message_id][0], []).append(message_id)
+    size = max(1, settings.OMC_OUTBOX_BATCH_SIZE)
+    published = 0
+    for ids in (group[i : i + size] for group in by_topic.values() for i in range(0, len(group), size)):
+        # The task's headers carry the request id of the request that wrote the rows (when a
+        # batch mixes requests, the worker binds each message's own id while applying it).
+        request_ids = {rows[message_id][1] for message_id in ids} - {""}
+        request_id = request_ids.pop() if len(request_ids) == 1 else get_contextvars().get("request_id", "")
+        # one UPDATE per batch, after the publish: the attempt counted with its outcome
         try:
-            # The task's headers carry the request id of the request that wrote the row.
-            with bound_contextvars(request_id=request_ids.get(message_id) or get_contextvars().get("request_id", "")):
-                outbox_deliver.apply_async(args=[message_id], retry=False)
-        except Exception as exc:  # noqa: BLE001 - any broker error leaves the row for the relay
-            logger.warning("outbox: could not publish message %s: %s", message_id, exc)
-            OutboxMessage.objects.filter(pk=message_id).update(
+            with bound_contextvars(request_id=request_id):
+                outbox_deliver.apply_async(args=[ids], retry=False)
+        except Exception as exc:  # noqa: BLE001 - any broker error leaves the rows for the relay
+            logger.warning("outbox: could not publish messages %s: %s", ids, exc)
+            OutboxMessage.objects.filter(pk__in=ids).update(
                 dispatch_attempts=F("dispatch_attempts") + 1, last_error=str(exc)[:2000]
             )
             if stop_on_error:
                 break
             continue
-        OutboxMessage.objects.filter(pk=message_id).update(
+        OutboxMessage.objects.filter(pk__in=ids).update(
             dispatch_attempts=F("dispatch_attempts") + 1,
             dispatched_at=Coalesce(F("dispatched_at"), Value(timezone.now())),
         )
-        published += 1
+        published += len(ids)
     return published
 
 
@@ -664,30 +679,81 @@ def _consumer_key(handler) -> str:
 
 
 def outbox_process(*, message_id: int) -> bool:
-    """Apply one outbox message exactly once: each handler runs in the transaction that
-    records its unique receipt (message, consumer) and marks the message processed, so a
-    duplicate or redelivered message changes nothing. Returns False when it was already
-    processed."""
+    """Apply one outbox message exactly once (see outbox_process_many). Returns False when it
+    was already processed."""
+    return outbox_process_many(message_ids=[message_id]) == 1
+
+
+def outbox_process_many(*, message_ids: list[int]) -> int:
+    """Apply outbox messages exactly once: in one transaction the unprocessed ones among them
+    are locked (in id order, so two overlapping batches never deadlock), each consumer's
+    handler runs and a unique receipt (message, consumer) is recorded for each message, and
+    the messages are marked processed; a duplicate or redelivered message changes nothing.
+    If that transaction fails, each message is applied again in a transaction of its own, so
+    one bad message never holds back the others; the first error is then raised (the task
+    retries, and finds the others processed). Returns how many messages this call applied."""
+    try:
+        return _outbox_apply(message_ids)
+    except Exception:
+        if len(message_ids) == 1:
+            raise
+        logger.warning("outbox: batch of %s failed; applying its messages one by one", len(message_ids), exc_info=True)
+    applied, error = 0, None
+    for message_id in message_ids:
+        try:
+            applied += _outbox_apply([message_id])
+        except Exception as exc:  # noqa: BLE001 - raised below, after the others are applied
+            error = error or exc
+    if error is not None:
+        raise error
+    return applied
+
+
+def _outbox_apply(message_ids: list[int]) -> int:
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.processed_at is not None:
-            return False
+        messages = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=message_ids, processed_at__isnull=True)
+            .order_by("pk")
+        )
+        if not messages:
+            return 0
         now = timezone.now()
-        done = set(OutboxReceipt.objects.filter(message=message).values_list("consumer", flat=True))
-        for handler in outbox.handlers_for(message.topic):
-            consumer = _consumer_key(handler)
-            if consumer in done:
-                continue
-            handler(message)
-            OutboxReceipt.objects.create(message=message, consumer=consumer, processed_at=now)
+        done = set(OutboxReceipt.objects.filter(message__in=messages).values_list("message_id", "consumer"))
+        by_topic: dict[str, list[OutboxMessage]] = {}
+        for message in messages:
+            by_topic.setdefault(message.topic, []).append(message)
+        receipts = []
+        # Handlers of one message first, batch handlers (the hand-off emails) last: a message
+        # whose handler fails then rolls the batch back before its emails went out.
+        for batch in (False, True):
+            for topic, group in by_topic.items():
+                for handler in outbox.handlers_for(topic):
+                    if outbox.takes_batches(handler) is not batch:
+                        continue
+                    consumer = _consumer_key(handler)
+                    todo = [message for message in group if (message.pk, consumer) not in done]
+                    if not todo:
+                        continue
+                    if batch:
+                        handler(todo)
+                    else:
+                        for message in todo:
+                            with bound_contextvars(
+                                request_id=message.request_id or get_contextvars().get("request_id", "")
+                            ):
+                                handler(message)
+                    receipts += [
+                        OutboxReceipt(message=message, consumer=consumer, processed_at=now) for message in todo
+                    ]
+        OutboxReceipt.objects.bulk_create(receipts)
         # Fault injection for the reliability tests only (0 everywhere else): hold the
         # transaction open so a test can kill the worker between the effect and the commit.
         delay = getattr(settings, "OMC_OUTBOX_TEST_DELAY_SECONDS", 0)
         if delay:
             time.sleep(delay)
-        message.processed_at = now
-        message.save(update_fields=["processed_at"])
-    return True
+        OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(processed_at=now)
+    return len(messages)
 
 
 def idempotency_records_expire(*, now=None) -> int:
@@ -796,22 +862,35 @@ def _alert_body(alert: Alert) -> str:
     )
 
 
-def handoff_notify_receiver(message: OutboxMessage) -> None:
-    """Tell the receiving department an order now waits for them (handler of handoff.opened)."""
-    handoff = Handoff.objects.select_related("order").filter(pk=message.payload.get("handoff_id")).first()
-    if handoff is None or handoff.closed_at is not None:
-        return
-    recipients = department_member_emails(handoff.to_department)
-    if recipients:
-        send_mail(
-            subject=f"[OMC] Order {handoff.order.number} waits for {Department(handoff.to_department).label}",
-            message=(
-                f"Order {handoff.order.number} is now {OrderStatus(handoff.status).label.lower()} "
-                f"and due for action by {handoff.due_at:%Y-%m-%d %H:%M %Z}."
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
+def handoff_notify_receiver(messages: list[OutboxMessage]) -> None:
+    """Tell the receiving departments that orders now wait for them (batch handler of
+    handoff.opened): the batch's hand-offs in one query, each department's members once,
+    all the emails over one mail connection."""
+    handoff_ids = [message.payload.get("handoff_id") for message in messages]
+    handoffs = (
+        Handoff.objects.filter(pk__in=[pk for pk in handoff_ids if pk is not None], closed_at__isnull=True)
+        .select_related("order")
+        .only("to_department", "status", "due_at", "order__number")
+        .order_by("pk")
+    )
+    recipients: dict[str, list[str]] = {}
+    emails = []
+    for handoff in handoffs:
+        department = handoff.to_department
+        if department not in recipients:
+            recipients[department] = department_member_emails(department)
+        if recipients[department]:
+            emails.append(
+                (
+                    f"[OMC] Order {handoff.order.number} waits for {Department(department).label}",
+                    f"Order {handoff.order.number} is now {OrderStatus(handoff.status).label.lower()} "
+                    f"and due for action by {handoff.due_at:%Y-%m-%d %H:%M %Z}.",
+                    None,
+                    recipients[department],
+                )
+            )
+    if emails:
+        send_mass_mail(emails)  # one connection for the batch
 
 
 # --- stuck and failed background work (the admins' stuck-work page) ------------------------

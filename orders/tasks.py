@@ -12,8 +12,12 @@ from . import services
     retry_backoff_max=300,
     max_retries=8,
 )
-def outbox_deliver(message_id: int) -> bool:
-    return services.outbox_process(message_id=message_id)
+def outbox_deliver(message_ids: list[int] | int) -> int | bool:
+    """Apply a batch of outbox messages of one topic: how many this run applied. A single id
+    (tasks queued before batching, a failed task run again): False when it was already applied."""
+    if isinstance(message_ids, int):
+        return services.outbox_process(message_id=message_ids)
+    return services.outbox_process_many(message_ids=message_ids)
 
 
 @shared_task(name="orders.tasks.outbox_relay")

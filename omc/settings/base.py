@@ -340,6 +340,8 @@ SESSION_COOKIE_HTTPONLY = True
 # (broker down) or published but never processed (delivery lost), in seconds.
 OMC_OUTBOX_RELAY_UNPUBLISHED_AFTER_SECONDS = env.int("OMC_OUTBOX_RELAY_UNPUBLISHED_AFTER_SECONDS", default=30)
 OMC_OUTBOX_RELAY_UNPROCESSED_AFTER_SECONDS = env.int("OMC_OUTBOX_RELAY_UNPROCESSED_AFTER_SECONDS", default=600)
+# Outbox messages of one topic published (and applied by the worker, in one transaction) per task.
+OMC_OUTBOX_BATCH_SIZE = env.int("OMC_OUTBOX_BATCH_SIZE", default=50)
 # Idempotency-Key answers are replayed for this long (orders/idempotency.py).
 OMC_IDEMPOTENCY_KEEP_HOURS = env.int("OMC_IDEMPOTENCY_KEEP_HOURS", default=24)
 
