@@ -49,10 +49,11 @@ from billing import selectors as billing_selectors
 from billing.models import Invoice
 from fulfillment import selectors as fulfillment_selectors
 from fulfillment.models import Shipment
-from orders.models import Customer, Handoff, KpiDay, KpiTarget, Order, OrderFact, OrderLine
+from orders import waits as wait_rollups
+from orders.models import Customer, Handoff, KpiDay, KpiTarget, KpiWaitDay, Order, OrderFact, OrderLine
 from orders.reporting import reporting_connection
 from orders.roles import Department
-from orders.states import STATUS_STEP, OrderStatus, Step
+from orders.states import OrderStatus, Step
 from planning import selectors as planning_selectors
 from planning.models import Source
 
@@ -1228,11 +1229,6 @@ def _stats_columns() -> str:
     return "COUNT(*), AVG(hours), NULL"
 
 
-def _stats_sql(keys: str, rows: str) -> str:
-    """The statistics of `hours` per `keys` over the subquery `rows`."""
-    return f"SELECT {keys}, {_stats_columns()} FROM ({rows}) AS r GROUP BY {keys}"
-
-
 def _stats_row(n, mean, percentiles) -> tuple:
     median, p90 = percentiles or (None, None)
     return n, _hours(mean), _hours(median), _hours(p90)
@@ -1256,54 +1252,95 @@ class Wait:
 
 def waits_per_step(f: Filters) -> list[Wait]:
     """Hours an order spent in each step: the intervals between its status changes (an OrderEvent
-    to the next one, kept as its `ended_at`) that began in the period and ended by its end,
-    grouped by the step of the status it sat in. Median and 90th percentile in PostgreSQL
-    (percentile_cont); SQLite gives the mean only."""
-    since, until = _period_window(f)
-    scope, scope_params = _scope_sql(f, "e.order_id")
-    # ended_at is the order's next event (written by that move): only intervals over by the
-    # period's end count, as if the events after it had not happened yet. One aggregate per
-    # step, each an index-only range scan of its statuses (to_status, created_at, ended_at),
-    # so no sort of the whole period by step.
-    hours = _hours_sql("e.ended_at", "e.created_at")
-    arms, params = [], []
-    for step in Step:
-        statuses = [status.value for status, of in STATUS_STEP.items() if of == step]
-        if not statuses:
-            continue
-        marks = ", ".join(["%s"] * len(statuses))
-        arms.append(
-            f"SELECT %s AS step, {_stats_columns()} FROM (SELECT {hours} AS hours FROM orders_orderevent e "
-            f"WHERE e.to_status IN ({marks}) AND e.created_at >= %s AND e.created_at < %s "
-            f"AND e.ended_at IS NOT NULL AND e.ended_at < %s{scope}) AS r"
-        )
-        params += [step.value, *statuses, _db_time(since), _db_time(until), _db_time(until), *scope_params]
-    with reporting_connection().cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(arms), params)
-        rows = {row[0]: row for row in cursor.fetchall() if row[1]}
-    return [Wait(step.value, step.label, *_stats_row(*rows[step][1:])) for step in Step if step in rows]
+    to the next one, kept as its `ended_at`) that ended in the period, grouped by the step of
+    the status it sat in. Median and 90th percentile in PostgreSQL; SQLite gives the mean only."""
+    return [Wait(step.value, step.label, *stats) for step, stats in _waits(f, KpiWaitDay.STEP, Step) if stats]
 
 
 def waits_per_handoff(f: Filters) -> list[Wait]:
-    """Hours from a hand-off's opening to its closing, for the order-flow hand-offs opened in
-    the period and closed since, per sending → receiving department."""
-    since, until = _period_window(f)
-    scope, scope_params = _scope_sql(f, "h.order_id")
-    hours = _hours_sql("h.closed_at", "h.opened_at")
-    rows_sql = (
-        f"SELECT h.from_department, h.to_department, {hours} AS hours FROM orders_handoff h "
-        f"WHERE h.kind = %s AND h.closed_at IS NOT NULL AND h.opened_at >= %s AND h.opened_at < %s{scope}"
-    )
-    sql = _stats_sql("from_department, to_department", rows_sql)
-    with reporting_connection().cursor() as cursor:
-        cursor.execute(sql, [Handoff.ORDER_FLOW, _db_time(since), _db_time(until), *scope_params])
-        rows = cursor.fetchall()
+    """Hours from a hand-off's opening to its closing, for the order-flow hand-offs closed in the
+    period, per sending → receiving department."""
     labels = dict(Department.choices)
-    waits = [
-        Wait(f"{a}>{b}", f"{labels.get(a, a)} → {labels.get(b, b)}", *_stats_row(n, mean, percentiles))
-        for a, b, n, mean, percentiles in rows
-    ]
+    found = _waits(f, KpiWaitDay.HANDOFF, None)
+    waits = []
+    for key, stats in found:
+        a, b = key.split(">", 1)
+        waits.append(Wait(key, f"{labels.get(a, a)} → {labels.get(b, b)}", *stats))
     return sorted(waits, key=lambda w: -(w.median_hours or w.mean_hours or ZERO))
+
+
+def _waits(f: Filters, kind: str, keys) -> list[tuple]:
+    """[(key, (count, mean, median, p90))] of one kind: from the daily histograms (KpiWaitDay)
+    for the days before today and the intervals themselves from today, or, with a sales rep or
+    family filter (not rollup dimensions) or the rollups off, exactly from the intervals."""
+    stats = _waits_rolled(f, kind) if _rolls(f) else _waits_exact(f, kind)
+    if keys is None:
+        return list(stats.items())
+    return [(key, stats.get(key.value)) for key in keys]
+
+
+def _waits_rolled(f: Filters, kind: str) -> dict[str, tuple]:
+    histograms: dict[str, wait_rollups.Histogram] = {}
+    today = f.today
+    last = min(f.end, today - timedelta(days=1))
+    if f.start <= last:
+        grouping = wait_rollups.grouping(site=bool(f.site_id), tier=bool(f.tier))
+        q = Q(grouping=grouping, kind=kind, day__gte=f.start, day__lte=last)
+        if f.site_id:
+            q &= Q(site_id=f.site_id)
+        if f.tier:
+            q &= Q(tier=f.tier)
+        rows = KpiWaitDay.objects.filter(q).values("key", "bucket").annotate(count=Sum("n"), total=Sum("hours"))
+        for row in rows.values_list("key", "bucket", "count", "total"):
+            histograms.setdefault(row[0], wait_rollups.Histogram()).add(*row[1:])
+    if f.end >= today:
+        # Today on: the intervals that ended since midnight, bucketed the same way.
+        since, until = _aware(max(f.start, today)), _aware(f.end + timedelta(days=1))
+        scope, params = "", [since, until, Handoff.ORDER_FLOW, since, until, kind]
+        if f.site_id:
+            scope += " AND site_id = %s"
+            params.append(f.site_id)
+        if f.tier:
+            scope += " AND tier = %s"
+            params.append(f.tier)
+        sql = (
+            f"SELECT key, {wait_rollups.bucket_sql('hours')} AS bucket, COUNT(*), SUM(hours) "
+            f"FROM ({wait_rollups.intervals_sql(until=True)}) AS i WHERE kind = %s AND key IS NOT NULL{scope} "
+            "GROUP BY 1, 2"
+        )
+        with reporting_connection().cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                histograms.setdefault(row[0], wait_rollups.Histogram()).add(*row[1:])
+    return {
+        key: (h.count, _hours(h.mean), _hours(h.percentile(0.5)), _hours(h.percentile(0.9)))
+        for key, h in histograms.items()
+        if h.count
+    }
+
+
+def _waits_exact(f: Filters, kind: str) -> dict[str, tuple]:
+    """The same figures from every interval of the period (exact percentiles)."""
+    since, until = _period_window(f)
+    if kind == KpiWaitDay.STEP:
+        scope, scope_params = _scope_sql(f, "e.order_id")
+        rows = (
+            f"SELECT {wait_rollups.step_sql('e.to_status')} AS key, "
+            f"{_hours_sql('e.ended_at', 'e.created_at')} AS hours FROM orders_orderevent e "
+            f"WHERE e.ended_at >= %s AND e.ended_at < %s{scope}"
+        )
+        params = [_db_time(since), _db_time(until), *scope_params]
+    else:
+        scope, scope_params = _scope_sql(f, "h.order_id")
+        rows = (
+            f"SELECT h.from_department || '>' || h.to_department AS key, {_hours_sql('h.closed_at', 'h.opened_at')} "
+            f"AS hours FROM orders_handoff h WHERE h.kind = %s AND h.closed_at >= %s AND h.closed_at < %s{scope}"
+        )
+        params = [Handoff.ORDER_FLOW, _db_time(since), _db_time(until), *scope_params]
+    sql = f"SELECT key, {_stats_columns()} FROM ({rows}) AS r WHERE key IS NOT NULL GROUP BY key"
+    with reporting_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        return {key: _stats_row(n, mean, percentiles) for key, n, mean, percentiles in cursor.fetchall() if n}
 
 
 def waits(f: Filters) -> dict:

@@ -327,6 +327,14 @@ class OrderEvent(models.Model):
             # Events reaching a status in a period; with ended_at, the dashboard's time per step
             # is an index-only scan per step.
             models.Index(fields=["to_status", "created_at", "ended_at"], name="orderevent_status_ended"),
+            # Intervals that ended in a period (the dashboard's waits per step, and their daily
+            # histograms' rebuild of recent days): an index-only range scan.
+            models.Index(
+                fields=["ended_at"],
+                include=["to_status", "created_at", "order"],
+                condition=Q(ended_at__isnull=False),
+                name="orderevent_ended",
+            ),
         ]
 
     def __str__(self):
@@ -402,14 +410,18 @@ class Handoff(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="handoff_open_due"),
+            # Open hand-offs by due time, with their order: "past due now" counts orders index-only.
+            models.Index(
+                fields=["due_at"], include=["order"], condition=Q(closed_at__isnull=True), name="handoff_open_due_order"
+            ),
             models.Index(fields=["to_department", "opened_at"]),
             models.Index(fields=["order", "opened_at"]),
-            # The dashboard: closed order-flow hand-offs by opening (waits), missed ones by due time.
+            # The dashboard: closed order-flow hand-offs by closing (waits), missed ones by due time.
             models.Index(
-                fields=["opened_at"],
+                fields=["closed_at"],
+                include=["opened_at", "from_department", "to_department", "order"],
                 condition=Q(kind="order", closed_at__isnull=False),
-                name="handoff_closed_flow_opened",
+                name="handoff_closed_flow",
             ),
             models.Index(
                 fields=["due_at", "order", "closed_at"],
@@ -673,3 +685,44 @@ class KpiDay(models.Model):
 
     def __str__(self):
         return f"KPI sums of {self.day} site {self.site_id} tier {self.tier}"
+
+
+class KpiWaitDay(models.Model):
+    """The dashboard's daily histograms of waits: per day, step (or order-flow hand-off
+    pair) and hour bucket, how many intervals ended that day and their Σ hours. The median
+    and 90th percentile of a period are read off the summed buckets (orders.waits explains
+    the buckets and the precision); the count and the mean are exact.
+
+    Stored for four groupings (`grouping`, PostgreSQL's GROUPING(site, tier)): 0 per site and
+    tier, 1 per site (every tier: `tier` is ""), 2 per tier (every site: `site` is NULL),
+    3 everything; a view reads the one its filters need, so the unfiltered dashboard reads
+    one row per key and bucket a day, not one per site and tier too.
+
+    Rebuilt with KpiDay by `orders.services.kpi_days_refresh`; the dashboard reads these rows
+    for days before today and the events and hand-offs themselves for today on.
+    """
+
+    STEP, HANDOFF = "step", "handoff"  # the kinds
+
+    day = models.DateField()  # the day the interval ended (project time zone)
+    grouping = models.PositiveSmallIntegerField()
+    site = models.ForeignKey(Site, null=True, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10)  # STEP or HANDOFF
+    key = models.CharField(max_length=70)  # the step, or "sending>receiving" department
+    bucket = models.PositiveSmallIntegerField()
+    n = models.PositiveIntegerField()
+    hours = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "day", "site", "tier", "kind", "key", "bucket"],
+                include=["n", "hours"],
+                name="kpi_wait_day_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"Waits of {self.day} {self.kind} {self.key} bucket {self.bucket}"
