@@ -857,20 +857,37 @@ def _past_due(now: datetime) -> Exists:
     return Exists(Handoff.objects.filter(order=OuterRef("pk"), closed_at__isnull=True, due_at__lte=now))
 
 
-def past_due_now(f: Filters) -> Figure:
-    # Read through the open-and-due partial index rather than testing every order.
-    count = (
-        Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
+def _missed(f: Filters) -> Q:
+    """A hand-off that missed its due time: closed after it, or open and past it now."""
+    return Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
+
+
+def _past_due_count(f: Filters) -> int:
+    """Orders with an open hand-off past due now. An order has at most one open hand-off per kind,
+    so its open order-flow hand-off counts it once (an index-only count when unfiltered); orders
+    past due only in other kinds (a step app's work) are counted apart."""
+    open_due = Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
+    flow = Handoff.objects.filter(order=OuterRef("order_id"), kind=Handoff.ORDER_FLOW, closed_at__isnull=True)
+    others = (
+        open_due.exclude(kind=Handoff.ORDER_FLOW)
+        .exclude(Exists(flow.filter(due_at__lte=f.now)))
         .values("order_id")
         .distinct()
         .count()
     )
+    return open_due.filter(kind=Handoff.ORDER_FLOW).count() + others
+
+
+def past_due_now(f: Filters) -> Figure:
+    count = _past_due_count(f)
     since, until = _trend_window(f)
     rolled: dict[date, Decimal] = {}
     if _rolls(f):
-        # Months before today's come from the rollups (a miss never un-happens); this month on live.
-        this_month = _month_start(f.today)
-        q = Q(day__gte=trend_months(f)[0], day__lt=this_month, day__day=1)
+        # Months before today's come from the rollups (a miss never un-happens). This month: its
+        # days before today from the rollups (orders by the day of their first miss of the
+        # month), plus the orders whose first miss of the month is due today or later, live.
+        this_month, months = _month_start(f.today), trend_months(f)
+        q = Q(day__gte=months[0], day__lt=this_month, day__day=1)
         if f.site_id:
             q &= Q(site_id=f.site_id)
         if f.tier:
@@ -878,15 +895,40 @@ def past_due_now(f: Filters) -> Figure:
         for row in KpiDay.objects.filter(q).values("day").annotate(n=Sum("missed_orders")):
             if row["n"]:
                 rolled[row["day"]] = Decimal(row["n"])
-        since = max(since, _aware(this_month))
-    missed = Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
+        if months[0] <= this_month <= months[-1]:
+            q = Q(day__gte=this_month, day__lt=f.today)
+            if f.site_id:
+                q &= Q(site_id=f.site_id)
+            if f.tier:
+                q &= Q(tier=f.tier)
+            before_today = KpiDay.objects.filter(q).aggregate(n=Sum("missed_first"))["n"] or 0
+            earlier = Handoff.objects.filter(
+                _missed(f), order=OuterRef("order_id"), due_at__gte=_aware(this_month), due_at__lt=_aware(f.today)
+            )
+            first_today = (
+                Handoff.objects.filter(
+                    scope_q(f, order="order__"),
+                    _missed(f),
+                    due_at__gte=_aware(f.today),
+                    due_at__lt=_aware(_month_add(this_month, 1)),
+                )
+                .exclude(Exists(earlier))
+                .values("order_id")
+                .distinct()
+                .count()
+            )
+            if before_today + first_today:
+                rolled[this_month] = Decimal(before_today + first_today)
+        # Later months (a period ending after this month) are read live: normally nothing is
+        # due after now and missed already.
+        since = max(since, _aware(_month_add(this_month, 1)))
     rows = (
-        Handoff.objects.filter(scope_q(f, order="order__"), missed, due_at__gte=since, due_at__lt=until)
+        Handoff.objects.filter(scope_q(f, order="order__"), _missed(f), due_at__gte=since, due_at__lt=until)
         .annotate(month=_month("due_at"))
         .values("month")
         .annotate(n=Count("order", distinct=True))
     )
-    live = {row["month"]: Decimal(row["n"]) for row in rows}
+    live = {row["month"]: Decimal(row["n"]) for row in rows} if since < until else {}
     return Figure(
         value=Decimal(count),
         detail="orders waiting in a hand-off past its service level right now",

@@ -412,7 +412,10 @@ class Handoff(models.Model):
         indexes = [
             # Open hand-offs by due time, with their order: "past due now" counts orders index-only.
             models.Index(
-                fields=["due_at"], include=["order"], condition=Q(closed_at__isnull=True), name="handoff_open_due_order"
+                fields=["due_at"],
+                include=["order", "kind"],
+                condition=Q(closed_at__isnull=True),
+                name="handoff_open_due_order",
             ),
             models.Index(fields=["to_department", "opened_at"]),
             models.Index(fields=["order", "opened_at"]),
@@ -672,6 +675,9 @@ class KpiDay(models.Model):
     # Past due: on the row of a month's first day only, the orders with a hand-off due that month
     # that missed it (closed after its due time, or still open and due). A miss never un-happens.
     missed_orders = models.PositiveIntegerField(default=0)
+    # Past due: orders whose first hand-off of the month that missed its due time was due that
+    # day (additive within a month: Σ over a month's first days = the month's missed orders).
+    missed_first = models.PositiveIntegerField(default=0)
     # Contributed by step apps (orders.facts.register_days). Fulfillment: shipments delivered
     # that day (of orders with a promised date) and those delivered by the promised date.
     deliveries = models.PositiveIntegerField(default=0)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from omc import kpis
-from orders import services
+from orders import services, tasks
 from orders import waits as wait_rollups
 from orders.models import Customer, Handoff, KpiWaitDay, OrderEvent
 from orders.roles import Department
@@ -250,7 +250,12 @@ def test_today_is_live_and_past_days_show_after_a_refresh(settings):
     )
     OrderEvent.objects.filter(order=other, to_status=S.DRAFT).update(ended_at=_moment(today - timedelta(days=4)))
     assert kpis.waits_per_step(f)[0].count == 1
+    tasks.kpi_days_refresh()  # the beat's frequent run: the histograms of yesterday and today only
+    assert kpis.waits_per_step(f)[0].count == 1
     services.kpi_days_refresh(since=today - timedelta(days=35))
+    assert kpis.waits_per_step(f)[0].count == 2
+    KpiWaitDay.objects.all().delete()
+    tasks.kpi_days_refresh(full=True)  # the nightly run: every day
     assert kpis.waits_per_step(f)[0].count == 2
 
 

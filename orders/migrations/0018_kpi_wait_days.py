@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='handoff',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['due_at'], include=('order',), name='handoff_open_due_order'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['due_at'], include=('order', 'kind'), name='handoff_open_due_order'),
         ),
         migrations.AddIndex(
             model_name='handoff',
