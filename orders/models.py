@@ -431,6 +431,13 @@ class Handoff(models.Model):
                 condition=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")),
                 name="handoff_missed_due",
             ),
+            # ... and per order: has this order missed a hand-off due in the month before today?
+            models.Index(
+                fields=["order", "due_at"],
+                include=["closed_at"],
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")),
+                name="handoff_missed_order",
+            ),
         ]
 
     def __str__(self):
