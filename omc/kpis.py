@@ -886,9 +886,9 @@ def _first_missed_from_today(f: Filters, this_month: date) -> int:
     scope, scope_params = _scope_sql(f, "h.order_id")
     missed = "((h.closed_at IS NULL AND h.due_at <= %s) OR h.closed_at > h.due_at)"
     sql = (
-        f"SELECT COUNT(DISTINCT h.order_id) FROM orders_handoff h WHERE {missed} AND h.due_at >= %s "
-        f"AND h.due_at < %s{scope} AND NOT EXISTS (SELECT 1 FROM orders_handoff u WHERE u.order_id = h.order_id "
-        f"AND {missed.replace('h.', 'u.')} AND u.due_at >= %s AND u.due_at < %s OFFSET 0)"
+        f"SELECT COUNT(*) FROM (SELECT DISTINCT h.order_id FROM orders_handoff h WHERE {missed} AND h.due_at >= %s "
+        f"AND h.due_at < %s{scope}) AS d WHERE NOT EXISTS (SELECT 1 FROM orders_handoff u "
+        f"WHERE u.order_id = d.order_id AND {missed.replace('h.', 'u.')} AND u.due_at >= %s AND u.due_at < %s OFFSET 0)"
     )
     today, month_end = _aware(f.today), _aware(_month_add(this_month, 1))
     params = [f.now, today, month_end, *scope_params, f.now, _aware(this_month), today]

@@ -417,6 +417,14 @@ class Handoff(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="handoff_open_due_order",
             ),
+            # ... and the few open ones of other kinds (a step app's work): "past due now" counts
+            # orders waiting only in those apart.
+            models.Index(
+                fields=["due_at"],
+                include=["order"],
+                condition=Q(closed_at__isnull=True) & ~Q(kind="order"),
+                name="handoff_open_work_due",
+            ),
             models.Index(fields=["to_department", "opened_at"]),
             models.Index(fields=["order", "opened_at"]),
             # The dashboard: closed order-flow hand-offs by closing (waits), missed ones by due time.
