@@ -1332,11 +1332,11 @@ def _waits_rolled(f: Filters, kind: str) -> dict[str, tuple]:
     last = min(f.end, today - timedelta(days=1))
     if f.start <= last:
         grouping = wait_rollups.grouping(site=bool(f.site_id), tier=bool(f.tier))
+        # Rows summed over every site have no site, over every tier the tier "" (so the read is
+        # one range of the index, grouping → site → tier → kind → day).
         q = Q(grouping=grouping, kind=kind, day__gte=f.start, day__lte=last)
-        if f.site_id:
-            q &= Q(site_id=f.site_id)
-        if f.tier:
-            q &= Q(tier=f.tier)
+        q &= Q(site_id=f.site_id) if f.site_id else Q(site__isnull=True)
+        q &= Q(tier=f.tier or "")
         rows = KpiWaitDay.objects.filter(q).values("key", "bucket").annotate(count=Sum("n"), total=Sum("hours"))
         for row in rows.values_list("key", "bucket", "count", "total"):
             histograms.setdefault(row[0], wait_rollups.Histogram()).add(*row[1:])
@@ -1425,6 +1425,9 @@ def radar(f: Filters) -> QuerySet:
     )
 
 
+RADAR_WALK_FROM = 5000  # stuck hand-offs; fewer are simply ranked
+
+
 @dataclass
 class RadarTop:
     """The radar's first rows and how many stuck hand-offs there are in all."""
@@ -1436,16 +1439,23 @@ class RadarTop:
 def radar_top(f: Filters, n: int) -> RadarTop:
     """The first `n` rows of `radar(f)`, reading about as many hand-offs as it shows.
 
-    Ranking every open past-due hand-off first (180,000 at 1,000,000 orders) costs seconds; the
-    first rows come instead, tier by tier in rank order, from the orders' facts walked by value,
-    biggest first (index fact_value), each probed for an open hand-off past due (the open
-    hand-offs' unique index), until `n` are found. Every order has its facts (written with the
-    order), so these are the radar's own first rows."""
+    Ranking every open past-due hand-off first (180,000 at 1,000,000 orders) costs seconds; with
+    more than RADAR_WALK_FROM of them, the first rows come instead, tier by tier in rank order,
+    from the orders' facts walked by value, biggest first (index fact_value), each probed for an
+    open hand-off past due (the open hand-offs' unique index), until `n` are found. Every order
+    has its facts (written with the order), so these are the radar's own first rows. (A tier
+    with very few stuck orders among many stuck ones elsewhere walks more of its orders.)"""
     base = Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
     count = base.count()  # open hand-offs by due time: an index-only count when unfiltered
+    if count <= RADAR_WALK_FROM:
+        # Few stuck: ranking them all is cheap, and walking the orders would pass many by.
+        return RadarTop(list(radar(f)[:n]), count)
     ids: list[int] = []
-    groups = [Q(order__customer__tier=tier) for tier in TIER_RANK]
-    groups.append(~Q(order__customer__tier__in=list(TIER_RANK)))
+    if f.tier:
+        groups = [Q(order__customer__tier=f.tier)]
+    else:
+        groups = [Q(order__customer__tier=tier) for tier in TIER_RANK]
+        groups.append(~Q(order__customer__tier__in=list(TIER_RANK)))
     for tier in groups:
         if len(ids) >= min(n, count):
             break

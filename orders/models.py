@@ -740,7 +740,8 @@ class KpiWaitDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["grouping", "day", "site", "tier", "kind", "key", "bucket"],
+                # a view's read: equal grouping, site, tier and kind, then a range of days
+                fields=["grouping", "site", "tier", "kind", "day", "key", "bucket"],
                 include=["n", "hours"],
                 name="kpi_wait_day_unique",
                 nulls_distinct=False,

@@ -36,7 +36,9 @@ def _handoff(order, *, due, closed=None, kind=Handoff.ORDER_FLOW):
     )
 
 
-def test_radar_top_is_the_radars_first_rows(settings):
+@pytest.mark.parametrize("walk_from", [0, 10_000])  # walking the orders, or ranking them all
+def test_radar_top_is_the_radars_first_rows(settings, monkeypatch, walk_from):
+    monkeypatch.setattr(kpis, "RADAR_WALK_FROM", walk_from)
     rng = random.Random(4)
     now = timezone.now()
     sites = [SiteFactory(), SiteFactory()]

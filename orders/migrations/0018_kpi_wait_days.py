@@ -54,6 +54,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='kpiwaitday',
-            constraint=models.UniqueConstraint(fields=('grouping', 'day', 'site', 'tier', 'kind', 'key', 'bucket'), include=('n', 'hours'), name='kpi_wait_day_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(fields=('grouping', 'site', 'tier', 'kind', 'day', 'key', 'bucket'), include=('n', 'hours'), name='kpi_wait_day_unique', nulls_distinct=False),
         ),
     ]
