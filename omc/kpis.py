@@ -862,20 +862,40 @@ def _missed(f: Filters) -> Q:
     return Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
 
 
-def _past_due_count(f: Filters) -> int:
-    """Orders with an open hand-off past due now. An order has at most one open hand-off per kind,
-    so its open order-flow hand-off counts it once (an index-only count when unfiltered); orders
-    past due only in other kinds (a step app's work) are counted apart."""
+@dataclass(frozen=True)
+class _OpenDue:
+    flow: int  # open order-flow hand-offs past due (at most one per order)
+    other: int  # open hand-offs of other kinds past due
+    other_orders: int  # orders past due only in other kinds
+
+    @property
+    def orders(self) -> int:
+        return self.flow + self.other_orders
+
+    @property
+    def handoffs(self) -> int:
+        return self.flow + self.other
+
+
+def _open_due(f: Filters) -> _OpenDue:
+    """The open hand-offs past due now, counted once for the past-due figure and the radar
+    (cached like the figures). An order has at most one open hand-off per kind, so its open
+    order-flow hand-off counts it once (an index-only count when unfiltered); orders past due
+    only in other kinds (a step app's work, on their own small index) are counted apart."""
+    key = f.cache_key("open-due")
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     open_due = Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
+    other = open_due.exclude(kind=Handoff.ORDER_FLOW)
     flow = Handoff.objects.filter(order=OuterRef("order_id"), kind=Handoff.ORDER_FLOW, closed_at__isnull=True)
-    others = (
-        open_due.exclude(kind=Handoff.ORDER_FLOW)
-        .exclude(Exists(flow.filter(due_at__lte=f.now)))
-        .values("order_id")
-        .distinct()
-        .count()
+    result = _OpenDue(
+        flow=open_due.filter(kind=Handoff.ORDER_FLOW).count(),
+        other=other.count(),
+        other_orders=other.exclude(Exists(flow.filter(due_at__lte=f.now))).values("order_id").distinct().count(),
     )
-    return open_due.filter(kind=Handoff.ORDER_FLOW).count() + others
+    cache.set(key, result, cache_seconds())
+    return result
 
 
 def _first_missed_from_today(f: Filters, this_month: date) -> int:
@@ -898,7 +918,7 @@ def _first_missed_from_today(f: Filters, this_month: date) -> int:
 
 
 def past_due_now(f: Filters) -> Figure:
-    count = _past_due_count(f)
+    count = _open_due(f).orders
     since, until = _trend_window(f)
     rolled: dict[date, Decimal] = {}
     if _rolls(f):
@@ -1446,7 +1466,7 @@ def radar_top(f: Filters, n: int) -> RadarTop:
     has its facts (written with the order), so these are the radar's own first rows. (A tier
     with very few stuck orders among many stuck ones elsewhere walks more of its orders.)"""
     base = Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
-    count = base.count()  # open hand-offs by due time: an index-only count when unfiltered
+    count = _open_due(f).handoffs  # shared with the past-due figure
     if count <= RADAR_WALK_FROM:
         # Few stuck: ranking them all is cheap, and walking the orders would pass many by.
         return RadarTop(list(radar(f)[:n]), count)

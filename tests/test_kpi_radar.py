@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from omc import kpis
@@ -19,6 +20,13 @@ from .factories import CustomerFactory, OrderFactory, OrderLineFactory, SiteFact
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()  # the counts are cached with the figures
+    yield
+    cache.clear()
 
 
 def _handoff(order, *, due, closed=None, kind=Handoff.ORDER_FLOW):
