@@ -56,7 +56,6 @@ def _dashboard_context(form, f: kpis.Filters) -> dict:
         card.chart = charts.sparkline(card.trend)
         card.display = charts.display(card.value, card.unit)
         card.target_display = charts.display(card.target, card.unit, target=True)
-    radar_page = Paginator(kpis.radar(f), RADAR_ON_DASHBOARD).get_page(1)
     return {
         "form": form,
         "f": f,
@@ -65,7 +64,7 @@ def _dashboard_context(form, f: kpis.Filters) -> dict:
         "step_bars": charts.bars(waits["steps"]),
         "handoff_bars": charts.bars(waits["handoffs"]),
         "percentiles": waits["percentiles"],
-        "radar": radar_page,
+        "radar": kpis.radar_top(f, RADAR_ON_DASHBOARD),
         "misses": kpis.miss_attribution(f),
     }
 

@@ -49,10 +49,11 @@ from billing import selectors as billing_selectors
 from billing.models import Invoice
 from fulfillment import selectors as fulfillment_selectors
 from fulfillment.models import Shipment
-from orders.models import Customer, Handoff, KpiDay, KpiTarget, Order, OrderFact, OrderLine
+from orders import waits as wait_rollups
+from orders.models import Customer, Handoff, KpiDay, KpiTarget, KpiWaitDay, Order, OrderFact, OrderLine
 from orders.reporting import reporting_connection
 from orders.roles import Department
-from orders.states import STATUS_STEP, OrderStatus, Step
+from orders.states import OrderStatus, Step
 from planning import selectors as planning_selectors
 from planning.models import Source
 
@@ -856,20 +857,76 @@ def _past_due(now: datetime) -> Exists:
     return Exists(Handoff.objects.filter(order=OuterRef("pk"), closed_at__isnull=True, due_at__lte=now))
 
 
-def past_due_now(f: Filters) -> Figure:
-    # Read through the open-and-due partial index rather than testing every order.
-    count = (
-        Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
-        .values("order_id")
-        .distinct()
-        .count()
+def _missed(f: Filters) -> Q:
+    """A hand-off that missed its due time: closed after it, or open and past it now."""
+    return Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
+
+
+@dataclass(frozen=True)
+class _OpenDue:
+    flow: int  # open order-flow hand-offs past due (at most one per order)
+    other: int  # open hand-offs of other kinds past due
+    other_orders: int  # orders past due only in other kinds
+
+    @property
+    def orders(self) -> int:
+        return self.flow + self.other_orders
+
+    @property
+    def handoffs(self) -> int:
+        return self.flow + self.other
+
+
+def _open_due(f: Filters) -> _OpenDue:
+    """The open hand-offs past due now, counted once for the past-due figure and the radar
+    (cached like the figures). An order has at most one open hand-off per kind, so its open
+    order-flow hand-off counts it once (an index-only count when unfiltered); orders past due
+    only in other kinds (a step app's work, on their own small index) are counted apart."""
+    key = f.cache_key("open-due")
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    open_due = Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
+    other = open_due.exclude(kind=Handoff.ORDER_FLOW)
+    flow = Handoff.objects.filter(order=OuterRef("order_id"), kind=Handoff.ORDER_FLOW, closed_at__isnull=True)
+    result = _OpenDue(
+        flow=open_due.filter(kind=Handoff.ORDER_FLOW).count(),
+        other=other.count(),
+        other_orders=other.exclude(Exists(flow.filter(due_at__lte=f.now))).values("order_id").distinct().count(),
     )
+    cache.set(key, result, cache_seconds())
+    return result
+
+
+def _first_missed_from_today(f: Filters, this_month: date) -> int:
+    """Orders in scope with a hand-off due from today to the month's end that missed it and none
+    due earlier in the month that did (PostgreSQL). The OFFSET 0 keeps the NOT EXISTS a probe
+    per order of the index handoff_missed_order; as an anti-join, PostgreSQL hashes the whole
+    month's misses instead (280,000 at 1,000,000 orders)."""
+    scope, scope_params = _scope_sql(f, "h.order_id")
+    missed = "((h.closed_at IS NULL AND h.due_at <= %s) OR h.closed_at > h.due_at)"
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT DISTINCT h.order_id FROM orders_handoff h WHERE {missed} AND h.due_at >= %s "
+        f"AND h.due_at < %s{scope}) AS d WHERE NOT EXISTS (SELECT 1 FROM orders_handoff u "
+        f"WHERE u.order_id = d.order_id AND {missed.replace('h.', 'u.')} AND u.due_at >= %s AND u.due_at < %s OFFSET 0)"
+    )
+    today, month_end = _aware(f.today), _aware(_month_add(this_month, 1))
+    params = [f.now, today, month_end, *scope_params, f.now, _aware(this_month), today]
+    with reporting_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def past_due_now(f: Filters) -> Figure:
+    count = _open_due(f).orders
     since, until = _trend_window(f)
     rolled: dict[date, Decimal] = {}
     if _rolls(f):
-        # Months before today's come from the rollups (a miss never un-happens); this month on live.
-        this_month = _month_start(f.today)
-        q = Q(day__gte=trend_months(f)[0], day__lt=this_month, day__day=1)
+        # Months before today's come from the rollups (a miss never un-happens). This month: its
+        # days before today from the rollups (orders by the day of their first miss of the
+        # month), plus the orders whose first miss of the month is due today or later, live.
+        this_month, months = _month_start(f.today), trend_months(f)
+        q = Q(day__gte=months[0], day__lt=this_month, day__day=1)
         if f.site_id:
             q &= Q(site_id=f.site_id)
         if f.tier:
@@ -877,15 +934,26 @@ def past_due_now(f: Filters) -> Figure:
         for row in KpiDay.objects.filter(q).values("day").annotate(n=Sum("missed_orders")):
             if row["n"]:
                 rolled[row["day"]] = Decimal(row["n"])
-        since = max(since, _aware(this_month))
-    missed = Q(closed_at__isnull=True, due_at__lte=f.now) | Q(closed_at__gt=F("due_at"))
+        if months[0] <= this_month <= months[-1]:
+            q = Q(day__gte=this_month, day__lt=f.today)
+            if f.site_id:
+                q &= Q(site_id=f.site_id)
+            if f.tier:
+                q &= Q(tier=f.tier)
+            before_today = KpiDay.objects.filter(q).aggregate(n=Sum("missed_first"))["n"] or 0
+            first_today = _first_missed_from_today(f, this_month)
+            if before_today + first_today:
+                rolled[this_month] = Decimal(before_today + first_today)
+        # Later months (a period ending after this month) are read live: normally nothing is
+        # due after now and missed already.
+        since = max(since, _aware(_month_add(this_month, 1)))
     rows = (
-        Handoff.objects.filter(scope_q(f, order="order__"), missed, due_at__gte=since, due_at__lt=until)
+        Handoff.objects.filter(scope_q(f, order="order__"), _missed(f), due_at__gte=since, due_at__lt=until)
         .annotate(month=_month("due_at"))
         .values("month")
         .annotate(n=Count("order", distinct=True))
     )
-    live = {row["month"]: Decimal(row["n"]) for row in rows}
+    live = {row["month"]: Decimal(row["n"]) for row in rows} if since < until else {}
     return Figure(
         value=Decimal(count),
         detail="orders waiting in a hand-off past its service level right now",
@@ -1228,11 +1296,6 @@ def _stats_columns() -> str:
     return "COUNT(*), AVG(hours), NULL"
 
 
-def _stats_sql(keys: str, rows: str) -> str:
-    """The statistics of `hours` per `keys` over the subquery `rows`."""
-    return f"SELECT {keys}, {_stats_columns()} FROM ({rows}) AS r GROUP BY {keys}"
-
-
 def _stats_row(n, mean, percentiles) -> tuple:
     median, p90 = percentiles or (None, None)
     return n, _hours(mean), _hours(median), _hours(p90)
@@ -1256,54 +1319,95 @@ class Wait:
 
 def waits_per_step(f: Filters) -> list[Wait]:
     """Hours an order spent in each step: the intervals between its status changes (an OrderEvent
-    to the next one, kept as its `ended_at`) that began in the period and ended by its end,
-    grouped by the step of the status it sat in. Median and 90th percentile in PostgreSQL
-    (percentile_cont); SQLite gives the mean only."""
-    since, until = _period_window(f)
-    scope, scope_params = _scope_sql(f, "e.order_id")
-    # ended_at is the order's next event (written by that move): only intervals over by the
-    # period's end count, as if the events after it had not happened yet. One aggregate per
-    # step, each an index-only range scan of its statuses (to_status, created_at, ended_at),
-    # so no sort of the whole period by step.
-    hours = _hours_sql("e.ended_at", "e.created_at")
-    arms, params = [], []
-    for step in Step:
-        statuses = [status.value for status, of in STATUS_STEP.items() if of == step]
-        if not statuses:
-            continue
-        marks = ", ".join(["%s"] * len(statuses))
-        arms.append(
-            f"SELECT %s AS step, {_stats_columns()} FROM (SELECT {hours} AS hours FROM orders_orderevent e "
-            f"WHERE e.to_status IN ({marks}) AND e.created_at >= %s AND e.created_at < %s "
-            f"AND e.ended_at IS NOT NULL AND e.ended_at < %s{scope}) AS r"
-        )
-        params += [step.value, *statuses, _db_time(since), _db_time(until), _db_time(until), *scope_params]
-    with reporting_connection().cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(arms), params)
-        rows = {row[0]: row for row in cursor.fetchall() if row[1]}
-    return [Wait(step.value, step.label, *_stats_row(*rows[step][1:])) for step in Step if step in rows]
+    to the next one, kept as its `ended_at`) that ended in the period, grouped by the step of
+    the status it sat in. Median and 90th percentile in PostgreSQL; SQLite gives the mean only."""
+    return [Wait(step.value, step.label, *stats) for step, stats in _waits(f, KpiWaitDay.STEP, Step) if stats]
 
 
 def waits_per_handoff(f: Filters) -> list[Wait]:
-    """Hours from a hand-off's opening to its closing, for the order-flow hand-offs opened in
-    the period and closed since, per sending → receiving department."""
-    since, until = _period_window(f)
-    scope, scope_params = _scope_sql(f, "h.order_id")
-    hours = _hours_sql("h.closed_at", "h.opened_at")
-    rows_sql = (
-        f"SELECT h.from_department, h.to_department, {hours} AS hours FROM orders_handoff h "
-        f"WHERE h.kind = %s AND h.closed_at IS NOT NULL AND h.opened_at >= %s AND h.opened_at < %s{scope}"
-    )
-    sql = _stats_sql("from_department, to_department", rows_sql)
-    with reporting_connection().cursor() as cursor:
-        cursor.execute(sql, [Handoff.ORDER_FLOW, _db_time(since), _db_time(until), *scope_params])
-        rows = cursor.fetchall()
+    """Hours from a hand-off's opening to its closing, for the order-flow hand-offs closed in the
+    period, per sending → receiving department."""
     labels = dict(Department.choices)
-    waits = [
-        Wait(f"{a}>{b}", f"{labels.get(a, a)} → {labels.get(b, b)}", *_stats_row(n, mean, percentiles))
-        for a, b, n, mean, percentiles in rows
-    ]
+    found = _waits(f, KpiWaitDay.HANDOFF, None)
+    waits = []
+    for key, stats in found:
+        a, b = key.split(">", 1)
+        waits.append(Wait(key, f"{labels.get(a, a)} → {labels.get(b, b)}", *stats))
     return sorted(waits, key=lambda w: -(w.median_hours or w.mean_hours or ZERO))
+
+
+def _waits(f: Filters, kind: str, keys) -> list[tuple]:
+    """[(key, (count, mean, median, p90))] of one kind: from the daily histograms (KpiWaitDay)
+    for the days before today and the intervals themselves from today, or, with a sales rep or
+    family filter (not rollup dimensions) or the rollups off, exactly from the intervals."""
+    stats = _waits_rolled(f, kind) if _rolls(f) else _waits_exact(f, kind)
+    if keys is None:
+        return list(stats.items())
+    return [(key, stats.get(key.value)) for key in keys]
+
+
+def _waits_rolled(f: Filters, kind: str) -> dict[str, tuple]:
+    histograms: dict[str, wait_rollups.Histogram] = {}
+    today = f.today
+    last = min(f.end, today - timedelta(days=1))
+    if f.start <= last:
+        grouping = wait_rollups.grouping(site=bool(f.site_id), tier=bool(f.tier))
+        # Rows summed over every site have no site, over every tier the tier "" (so the read is
+        # one range of the index, grouping → site → tier → kind → day).
+        q = Q(grouping=grouping, kind=kind, day__gte=f.start, day__lte=last)
+        q &= Q(site_id=f.site_id) if f.site_id else Q(site__isnull=True)
+        q &= Q(tier=f.tier or "")
+        rows = KpiWaitDay.objects.filter(q).values("key", "bucket").annotate(count=Sum("n"), total=Sum("hours"))
+        for row in rows.values_list("key", "bucket", "count", "total"):
+            histograms.setdefault(row[0], wait_rollups.Histogram()).add(*row[1:])
+    if f.end >= today:
+        # Today on: the intervals that ended since midnight, bucketed the same way.
+        since, until = _aware(max(f.start, today)), _aware(f.end + timedelta(days=1))
+        scope, params = "", [since, until, Handoff.ORDER_FLOW, since, until, kind]
+        if f.site_id:
+            scope += " AND site_id = %s"
+            params.append(f.site_id)
+        if f.tier:
+            scope += " AND tier = %s"
+            params.append(f.tier)
+        sql = (
+            f"SELECT key, {wait_rollups.bucket_sql('hours')} AS bucket, COUNT(*), SUM(hours) "
+            f"FROM ({wait_rollups.intervals_sql(until=True)}) AS i WHERE kind = %s AND key IS NOT NULL{scope} "
+            "GROUP BY 1, 2"
+        )
+        with reporting_connection().cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                histograms.setdefault(row[0], wait_rollups.Histogram()).add(*row[1:])
+    return {
+        key: (h.count, _hours(h.mean), _hours(h.percentile(0.5)), _hours(h.percentile(0.9)))
+        for key, h in histograms.items()
+        if h.count
+    }
+
+
+def _waits_exact(f: Filters, kind: str) -> dict[str, tuple]:
+    """The same figures from every interval of the period (exact percentiles)."""
+    since, until = _period_window(f)
+    if kind == KpiWaitDay.STEP:
+        scope, scope_params = _scope_sql(f, "e.order_id")
+        rows = (
+            f"SELECT {wait_rollups.step_sql('e.to_status')} AS key, "
+            f"{_hours_sql('e.ended_at', 'e.created_at')} AS hours FROM orders_orderevent e "
+            f"WHERE e.ended_at >= %s AND e.ended_at < %s{scope}"
+        )
+        params = [_db_time(since), _db_time(until), *scope_params]
+    else:
+        scope, scope_params = _scope_sql(f, "h.order_id")
+        rows = (
+            f"SELECT h.from_department || '>' || h.to_department AS key, {_hours_sql('h.closed_at', 'h.opened_at')} "
+            f"AS hours FROM orders_handoff h WHERE h.kind = %s AND h.closed_at >= %s AND h.closed_at < %s{scope}"
+        )
+        params = [Handoff.ORDER_FLOW, _db_time(since), _db_time(until), *scope_params]
+    sql = f"SELECT key, {_stats_columns()} FROM ({rows}) AS r WHERE key IS NOT NULL GROUP BY key"
+    with reporting_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        return {key: _stats_row(n, mean, percentiles) for key, n, mean, percentiles in cursor.fetchall() if n}
 
 
 def waits(f: Filters) -> dict:
@@ -1339,6 +1443,46 @@ def radar(f: Filters) -> QuerySet:
         .annotate(tier_rank=tier_rank, order_value=Coalesce(value, Value(ZERO), output_field=MONEY_FIELD))
         .order_by("tier_rank", "-order_value", "due_at", "id")
     )
+
+
+RADAR_WALK_FROM = 5000  # stuck hand-offs; fewer are simply ranked
+
+
+@dataclass
+class RadarTop:
+    """The radar's first rows and how many stuck hand-offs there are in all."""
+
+    object_list: list
+    count: int
+
+
+def radar_top(f: Filters, n: int) -> RadarTop:
+    """The first `n` rows of `radar(f)`, reading about as many hand-offs as it shows.
+
+    Ranking every open past-due hand-off first (180,000 at 1,000,000 orders) costs seconds; with
+    more than RADAR_WALK_FROM of them, the first rows come instead, tier by tier in rank order,
+    from the orders' facts walked by value, biggest first (index fact_value), each probed for an
+    open hand-off past due (the open hand-offs' unique index), until `n` are found. Every order
+    has its facts (written with the order), so these are the radar's own first rows. (A tier
+    with very few stuck orders among many stuck ones elsewhere walks more of its orders.)"""
+    base = Handoff.objects.filter(scope_q(f, order="order__"), closed_at__isnull=True, due_at__lte=f.now)
+    count = _open_due(f).handoffs  # shared with the past-due figure
+    if count <= RADAR_WALK_FROM:
+        # Few stuck: ranking them all is cheap, and walking the orders would pass many by.
+        return RadarTop(list(radar(f)[:n]), count)
+    ids: list[int] = []
+    if f.tier:
+        groups = [Q(order__customer__tier=f.tier)]
+    else:
+        groups = [Q(order__customer__tier=tier) for tier in TIER_RANK]
+        groups.append(~Q(order__customer__tier__in=list(TIER_RANK)))
+    for tier in groups:
+        if len(ids) >= min(n, count):
+            break
+        rows = base.filter(tier, order__fact__value__isnull=False).order_by("-order__fact__value", "due_at", "id")
+        ids += rows.values_list("id", flat=True)[: n - len(ids)]
+    found = {h.id: h for h in radar(f).filter(id__in=ids)}
+    return RadarTop([found[i] for i in ids], count)
 
 
 # --- miss attribution ------------------------------------------------------------------------

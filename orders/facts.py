@@ -168,6 +168,7 @@ HUB_DAY_SUMS = (
     "margin",
     "revenue",
     "missed_orders",
+    "missed_first",
 )
 _day_sources: list[FactSource] = []
 
@@ -263,6 +264,19 @@ def days_refresh(since: date | None) -> int:
             "JOIN orders_order o ON o.id = h.order_id JOIN orders_customer c ON c.id = o.customer_id "
             "WHERE ((h.closed_at IS NULL AND h.due_at <= now()) OR h.closed_at > h.due_at)"
             f"{'' if since is None else ' AND h.due_at >= %s'} GROUP BY 1, 2, 3",
+            [] if since is None else [since_at],
+        )
+    )
+    # The same per day of each order's first missed hand-off of the month (additive in a month:
+    # the dashboard adds this month's days before today and reads only today's hand-offs live).
+    values = ", ".join("COUNT(*) AS missed_first" if c == "missed_first" else f"0 AS {c}" for c in kpi_day_sums())
+    arms.append(
+        (
+            f"SELECT (m.first_due AT TIME ZONE '{tz}')::date AS day, o.site_id, c.tier, {values} FROM ("
+            "SELECT h.order_id, MIN(h.due_at) AS first_due FROM orders_handoff h "
+            "WHERE ((h.closed_at IS NULL AND h.due_at <= now()) OR h.closed_at > h.due_at)"
+            f"{'' if since is None else ' AND h.due_at >= %s'} GROUP BY h.order_id, {month}) AS m "
+            "JOIN orders_order o ON o.id = m.order_id JOIN orders_customer c ON c.id = o.customer_id GROUP BY 1, 2, 3",
             [] if since is None else [since_at],
         )
     )

@@ -327,6 +327,14 @@ class OrderEvent(models.Model):
             # Events reaching a status in a period; with ended_at, the dashboard's time per step
             # is an index-only scan per step.
             models.Index(fields=["to_status", "created_at", "ended_at"], name="orderevent_status_ended"),
+            # Intervals that ended in a period (the dashboard's waits per step, and their daily
+            # histograms' rebuild of recent days): an index-only range scan.
+            models.Index(
+                fields=["ended_at"],
+                include=["to_status", "created_at", "order"],
+                condition=Q(ended_at__isnull=False),
+                name="orderevent_ended",
+            ),
         ]
 
     def __str__(self):
@@ -402,19 +410,41 @@ class Handoff(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="handoff_open_due"),
+            # Open hand-offs by due time, with their order: "past due now" counts orders index-only.
+            models.Index(
+                fields=["due_at"],
+                include=["order", "kind"],
+                condition=Q(closed_at__isnull=True),
+                name="handoff_open_due_order",
+            ),
+            # ... and the few open ones of other kinds (a step app's work): "past due now" counts
+            # orders waiting only in those apart.
+            models.Index(
+                fields=["due_at"],
+                include=["order"],
+                condition=Q(closed_at__isnull=True) & ~Q(kind="order"),
+                name="handoff_open_work_due",
+            ),
             models.Index(fields=["to_department", "opened_at"]),
             models.Index(fields=["order", "opened_at"]),
-            # The dashboard: closed order-flow hand-offs by opening (waits), missed ones by due time.
+            # The dashboard: closed order-flow hand-offs by closing (waits), missed ones by due time.
             models.Index(
-                fields=["opened_at"],
+                fields=["closed_at"],
+                include=["opened_at", "from_department", "to_department", "order"],
                 condition=Q(kind="order", closed_at__isnull=False),
-                name="handoff_closed_flow_opened",
+                name="handoff_closed_flow",
             ),
             models.Index(
                 fields=["due_at", "order", "closed_at"],
                 condition=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")),
                 name="handoff_missed_due",
+            ),
+            # ... and per order: has this order missed a hand-off due in the month before today?
+            models.Index(
+                fields=["order", "due_at"],
+                include=["closed_at"],
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")),
+                name="handoff_missed_order",
             ),
         ]
 
@@ -607,6 +637,8 @@ class OrderFact(models.Model):
             models.Index(fields=["paid_at"], name="fact_paid"),
             models.Index(fields=["first_shipped_at"], name="fact_first_shipped"),
             models.Index(fields=["created_at"], condition=Q(committed=True), name="fact_created"),
+            # The radar's first page walks orders biggest first (omc.kpis.radar_top).
+            models.Index(fields=["value"], name="fact_value"),
         ]
 
     def __str__(self):
@@ -658,6 +690,9 @@ class KpiDay(models.Model):
     # Past due: on the row of a month's first day only, the orders with a hand-off due that month
     # that missed it (closed after its due time, or still open and due). A miss never un-happens.
     missed_orders = models.PositiveIntegerField(default=0)
+    # Past due: orders whose first hand-off of the month that missed its due time was due that
+    # day (additive within a month: Σ over a month's first days = the month's missed orders).
+    missed_first = models.PositiveIntegerField(default=0)
     # Contributed by step apps (orders.facts.register_days). Fulfillment: shipments delivered
     # that day (of orders with a promised date) and those delivered by the promised date.
     deliveries = models.PositiveIntegerField(default=0)
@@ -673,3 +708,45 @@ class KpiDay(models.Model):
 
     def __str__(self):
         return f"KPI sums of {self.day} site {self.site_id} tier {self.tier}"
+
+
+class KpiWaitDay(models.Model):
+    """The dashboard's daily histograms of waits: per day, step (or order-flow hand-off
+    pair) and hour bucket, how many intervals ended that day and their Σ hours. The median
+    and 90th percentile of a period are read off the summed buckets (orders.waits explains
+    the buckets and the precision); the count and the mean are exact.
+
+    Stored for four groupings (`grouping`, PostgreSQL's GROUPING(site, tier)): 0 per site and
+    tier, 1 per site (every tier: `tier` is ""), 2 per tier (every site: `site` is NULL),
+    3 everything; a view reads the one its filters need, so the unfiltered dashboard reads
+    one row per key and bucket a day, not one per site and tier too.
+
+    Rebuilt with KpiDay by `orders.services.kpi_days_refresh`; the dashboard reads these rows
+    for days before today and the events and hand-offs themselves for today on.
+    """
+
+    STEP, HANDOFF = "step", "handoff"  # the kinds
+
+    day = models.DateField()  # the day the interval ended (project time zone)
+    grouping = models.PositiveSmallIntegerField()
+    site = models.ForeignKey(Site, null=True, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10)  # STEP or HANDOFF
+    key = models.CharField(max_length=70)  # the step, or "sending>receiving" department
+    bucket = models.PositiveSmallIntegerField()
+    n = models.PositiveIntegerField()
+    hours = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                # a view's read: equal grouping, site, tier and kind, then a range of days
+                fields=["grouping", "site", "tier", "kind", "day", "key", "bucket"],
+                include=["n", "hours"],
+                name="kpi_wait_day_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"Waits of {self.day} {self.kind} {self.key} bucket {self.bucket}"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from structlog.contextvars import bound_contextvars, get_contextvars
 
-from . import facts, guards, outbox, providers
+from . import facts, guards, outbox, providers, waits
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
 from .models import (
     Alert,
@@ -437,16 +437,28 @@ def kpi_days_recent_since(days: int | None = None) -> date:
     return timezone.localdate() - timedelta(days=days)
 
 
-def kpi_days_refresh(*, since: date | None = None) -> int:
-    """Rebuild the dashboard's daily rollups (KpiDay) from the facts for every day from `since`
-    on (None: every day), in one transaction: one DELETE and one INSERT ... SELECT. Idempotent.
+def kpi_days_recent_waits_since() -> date:
+    """The first day the frequent refresh rebuilds the waits' histograms from: today −
+    OMC_KPI_WAIT_ROLLUP_DAYS (default 1). An interval ends when it is written (the next move's
+    time, a hand-off's closing), so only the days it ends on change, bar a customer's tier or an
+    order's site (the nightly full rebuild) and bulk loads (the backfill rebuilds everything)."""
+    return timezone.localdate() - timedelta(days=int(getattr(settings, "OMC_KPI_WAIT_ROLLUP_DAYS", 1)))
+
+
+def kpi_days_refresh(*, since: date | None = None, waits_since: date | None = None) -> int:
+    """Rebuild the dashboard's daily rollups (KpiDay from the facts, and the waits' histograms
+    KpiWaitDay from the events and hand-offs, orders.waits) for every day from `since` on (None:
+    every day; `waits_since`, when given, for the histograms instead), in one transaction: per
+    table one DELETE and one INSERT ... SELECT. Idempotent.
     The beat runs it for the recent days every few minutes (late changes land on past days:
     a shipment after the promise, a return) and for everything nightly. Returns the rows
     written. A no-op off PostgreSQL (the dashboard then reads the facts)."""
     if connection.vendor != "postgresql":
         return 0
     with transaction.atomic():
-        return facts.days_refresh(since)
+        rows = facts.days_refresh(since)
+        waits.refresh(since if waits_since is None else waits_since)  # the waits' histograms (KpiWaitDay)
+        return rows
 
 
 def reaction_register(action: str, reaction) -> None:

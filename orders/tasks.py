@@ -39,5 +39,10 @@ def idempotency_records_expire() -> int:
 
 @shared_task(name="orders.tasks.kpi_days_refresh")
 def kpi_days_refresh(days: int | None = None, full: bool = False) -> int:
-    """The dashboard's daily rollups: the last `days` days (default OMC_KPI_ROLLUP_DAYS), or all."""
-    return services.kpi_days_refresh(since=None if full else services.kpi_days_recent_since(days))
+    """The dashboard's daily rollups: the last `days` days (default OMC_KPI_ROLLUP_DAYS; the waits'
+    histograms the last OMC_KPI_WAIT_ROLLUP_DAYS), or all."""
+    if full:
+        return services.kpi_days_refresh()
+    return services.kpi_days_refresh(
+        since=services.kpi_days_recent_since(days), waits_since=services.kpi_days_recent_waits_since()
+    )

@@ -3,13 +3,14 @@ the per-order facts give, on a varied data set and every kind of period; a refre
 idempotent; the beat keeps them current; the query count does not grow with the data."""
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -273,5 +274,54 @@ def test_rollup_query_count_does_not_grow_with_the_data():
     few = _figure_queries(f)
     _varied(60, seed=2)
     assert _figure_queries(f) == few
-    # one rollup read per KPI, and one fact read for today's part where the window reaches today
-    assert few <= 2 * len(ROLLED)
+    # one rollup read per KPI, and one fact read for today's part where the window reaches today;
+    # past due: two counts for "now" (order-flow hand-offs, other kinds), the complete months' and
+    # this month's rollups, and the orders whose first miss of this month is due today
+    assert few <= 2 * len(ROLLED) + 3
+
+
+def test_past_due_this_month_adds_the_rolled_days_and_todays_first_misses(settings):
+    """Judged on 2026-06-15 at noon: June's days before the 15th come from the rollups, the
+    orders whose first miss of June is due on the 15th or later are read live; "now" counts each
+    order once whatever the kinds of its open hand-offs."""
+    now = timezone.make_aware(datetime(2026, 6, 15, 12))
+
+    def at(month, day, hour=0):
+        return timezone.make_aware(datetime(2026, month, day, hour))
+
+    def handoff(order, due, closed=None, kind=Handoff.ORDER_FLOW):
+        Handoff.objects.create(
+            order=order,
+            kind=kind,
+            from_department=Department.SALES,
+            to_department=Department.MANAGEMENT,
+            status=S.ENTERED,
+            step=Step.SELECTION,
+            opened_at=due - timedelta(hours=3),
+            due_at=due,
+            escalate_at=due,
+            closed_at=closed,
+        )
+
+    o1, o2, o3, o4, o5, o6 = (OrderFactory(status=S.ENTERED) for _ in range(6))
+    handoff(o1, at(6, 3), closed=at(6, 4))  # missed on the 3rd (closed late)
+    handoff(o1, at(6, 15, 9))  # and again today, open: counted once in June
+    handoff(o2, at(6, 15, 10))  # first missed today, open
+    handoff(o2, at(6, 14), kind="rma:1")  # and a step app's hand-off missed yesterday, open
+    handoff(o3, at(6, 10), kind="rma:2")  # only a step app's hand-off, open past due
+    handoff(o4, at(6, 15, 11), closed=at(6, 15, 10))  # closed in time
+    handoff(o5, at(6, 20))  # not due yet
+    handoff(o6, at(5, 20), closed=at(5, 22))  # May
+    services.order_facts_backfill()
+    f = kpis.filters_build(period="30", now=now)
+    settings.OMC_KPI_ROLLUPS = False
+    facts = kpis.past_due_now(f)
+    settings.OMC_KPI_ROLLUPS = True
+    rolled = kpis.past_due_now(f)
+    assert (rolled.value, rolled.trend) == (facts.value, facts.trend)
+    assert rolled.value == D("3")  # o1, o2, o3
+    trend = dict(rolled.trend)
+    assert (trend[date(2026, 6, 1)], trend[date(2026, 5, 1)], trend[date(2026, 4, 1)]) == (D("3"), D("1"), None)
+    # the rolled days before the 15th: o1 (3rd), o3 (10th), o2 (14th)
+    before = KpiDay.objects.filter(day__gte=date(2026, 6, 1), day__lt=date(2026, 6, 15))
+    assert before.aggregate(n=Sum("missed_first"))["n"] == 3

@@ -349,5 +349,7 @@ OMC_IDEMPOTENCY_KEEP_HOURS = env.int("OMC_IDEMPOTENCY_KEEP_HOURS", default=24)
 # (off: every KPI reads the per-order facts), and how many past days the frequent refresh rebuilds.
 OMC_KPI_ROLLUPS = env.bool("OMC_KPI_ROLLUPS", default=True)
 OMC_KPI_ROLLUP_DAYS = env.int("OMC_KPI_ROLLUP_DAYS", default=35)
+# ... and the waits' histograms (orders.waits: an interval lands on the day it ends, i.e. now).
+OMC_KPI_WAIT_ROLLUP_DAYS = env.int("OMC_KPI_WAIT_ROLLUP_DAYS", default=1)
 
 from .celery import *  # noqa: E402,F401,F403
