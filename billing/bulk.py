@@ -35,6 +35,7 @@ def invoices_bulk_seed(*, chunk: int = bulk.CHUNK_ORDERS, progress=None) -> bulk
         size=chunk,
         progress=progress,
         pending_sql=PENDING,
+        analyze=("billing_invoice", "billing_invoiceline", "billing_payment", "billing_paymentallocation"),
     )
 
 

@@ -26,6 +26,7 @@ def shipments_bulk_seed(*, chunk: int = bulk.CHUNK_ORDERS, progress=None) -> bul
         size=chunk,
         progress=progress,
         pending_sql=PENDING,
+        analyze=("fulfillment_shipment", "fulfillment_shipmentline"),
     )
 
 

@@ -20,7 +20,9 @@ def estimates_bulk_seed(*, chunk: int = bulk.CHUNK_ORDERS, progress=None) -> bul
         SELECT 1 FROM orders_order o WHERE o.status NOT IN ({not_committed})
             AND NOT EXISTS (SELECT 1 FROM pricing_costestimate e WHERE e.order_id = o.id)
     """
-    return bulk.run_chunks(_chunk, size=chunk, progress=progress, pending_sql=pending)
+    return bulk.run_chunks(
+        _chunk, size=chunk, progress=progress, pending_sql=pending, analyze=("pricing_costestimate",)
+    )
 
 
 def _chunk(cursor, low: int, high: int, result: bulk.BulkResult) -> None:

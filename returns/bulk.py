@@ -30,6 +30,7 @@ def returns_bulk_seed(*, chunk: int = bulk.CHUNK_ORDERS, progress=None) -> bulk.
         size=chunk,
         progress=progress,
         pending_sql=PENDING,
+        analyze=("returns_returnauthorization", "returns_returnline", "orders_orderline"),
     )
 
 
