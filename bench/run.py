@@ -837,7 +837,8 @@ def table(results) -> str:
         bulk = seed.get("bulk")
         if bulk:
             when = "" if bulk["this_run"] else " (nothing to do: written earlier)"
-            out.append(f"   step apps' documents, bulk{when}: {bulk['seconds']} s (facts {bulk['facts_seconds']} s)")
+            facts = f" (facts {bulk['facts_seconds']} s)" if bulk["facts_seconds"] is not None else ""
+            out.append(f"   step apps' documents, bulk{when}: {bulk['seconds']} s{facts}")
             out += [f"     {name:16} {row['seconds']:7.1f} s  {row['output']}" for name, row in bulk["seeds"].items()]
     if "entry" in s:
         e = s["entry"]
