@@ -110,12 +110,6 @@ def currency_decimals(column: str) -> str:
     return f"(CASE {column} {cases} ELSE 2 END)"
 
 
-def money_round(expression: str, currency_column: str) -> str:
-    """SQL: orders.money.money_round — half up (away from zero, as PostgreSQL's ROUND) to the
-    currency's minor unit."""
-    return f"ROUND(({expression}), {currency_decimals(currency_column)})"
-
-
 def numbers_per_year(*, series: str, year_counts: list[tuple[int, int]], year_sql: str) -> str:
     """Reserve consecutive numbers of the sequence `{series}-{year}` for each (year, count), as
     the services do one at a time (orders.services.number_reserve), and return SQL for the first

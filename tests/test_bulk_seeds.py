@@ -204,3 +204,18 @@ def test_the_dashboard_kpis_have_data_and_the_rollups_agree(company):
 
 def _null(field: str) -> Q:
     return Q(**{f"{field}__isnull": True})
+
+
+@pytest.mark.parametrize("currency", ["VND", "EUR", "THB", "XXX"])
+def test_the_sql_rounding_is_the_money_rounding(currency):
+    from orders.bulk import currency_decimals
+    from orders.money import money_round
+
+    amounts = [Decimal("0.005"), Decimal("1.5"), Decimal("2.4999"), Decimal("1234.565"), Decimal("0.5")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ROUND(a, {currency_decimals('c')}) FROM unnest(%s::numeric[]) a, (SELECT %s::text AS c) cur",
+            [amounts, currency],
+        )
+        rounded = [row[0] for row in cursor.fetchall()]
+    assert rounded == [money_round(a, currency) for a in amounts]
