@@ -8,7 +8,8 @@ migrated and seeded once per size; --reseed drops and seeds it again) and the Re
 of --redis-url (its task queue is purged). Prints a table and writes bench/results.json. It
 asserts nothing: tests never time anything. Sections (--only to pick some):
 
-  seed     seed_demo --orders N: time and peak RSS (subprocess)
+  seed     seed_demo --orders N: time and peak RSS (subprocess); then the step apps' documents
+           (shipments, invoices, estimates, returns) by their --bulk seeds, and the facts once
   entry    order entry in-process (create 3 lines -> price -> submit -> accept) vs plain SQL
   http     the same over HTTP (gunicorn, 2 gthread workers; 8 client connections) vs GET /api/ping/
   screens  server time and queries of the busy screens: order lists, search, journey, queues, the
@@ -154,9 +155,10 @@ def section_seed(args, env, db_name) -> dict:
         result = {**json.loads(record.read_text()), "this_run": False}
     else:
         result = {"seconds": None, "peak_rss_mb": None, "output": f"{count:,} orders seeded earlier", "this_run": False}
+    quiet = {**env, "LOG_LEVEL": "WARNING"}
+    result["bulk"] = section_seed_bulk(quiet)
     # The step apps' demo data the screens need; each does nothing once its data exists.
     started = time.perf_counter()
-    quiet = {**env, "LOG_LEVEL": "WARNING"}
     with psycopg.connect(env["DATABASE_URL"]) as conn:
         scored = conn.execute("SELECT 1 FROM orders_order WHERE priority_score IS NOT NULL LIMIT 1").fetchone()
     commands = [["seed_stock", "--reserve-limit", "2000"], ["seed_service"]]
@@ -183,6 +185,38 @@ def analyze_step_tables(cursor) -> None:
     tables = [row[0] for row in cursor.fetchall()]
     if tables:
         cursor.execute("ANALYZE " + ", ".join(f'"{name}"' for name in tables))
+
+
+BULK_SEEDS = ["seed_shipments", "seed_billing", "seed_estimates", "seed_returns"]
+
+
+def section_seed_bulk(env) -> dict:
+    """The step apps' documents for every seeded order (shipments, invoices with credit notes and
+    payments, cost estimates, returns), set-based from the orders' events, then the dashboard's
+    facts and rollups once. Each seed does nothing once its documents exist (docs/performance.md)."""
+    started = time.perf_counter()
+    seeds, wrote = {}, False
+    for name in BULK_SEEDS:
+        t0 = time.perf_counter()
+        cmd = [PY, "manage.py", name, "--bulk", "--no-facts"]
+        out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        line = next((x for x in out.splitlines() if x.startswith("Bulk:")), "")
+        seeds[name] = {"seconds": round(time.perf_counter() - t0, 1), "output": line}
+        wrote |= bool(line) and not line.startswith("Bulk: nothing")
+    facts_seconds = None
+    if wrote:
+        log("step apps' documents written; rebuilding the dashboard's facts and rollups ...")
+        t0 = time.perf_counter()
+        subprocess.run(
+            [PY, "manage.py", "order_facts_backfill", "--no-events"], env=env, cwd=ROOT, check=True, capture_output=True
+        )
+        facts_seconds = round(time.perf_counter() - t0, 1)
+    return {
+        "seeds": seeds,
+        "facts_seconds": facts_seconds,
+        "seconds": round(time.perf_counter() - started, 1),
+        "this_run": wrote,
+    }
 
 
 # --- in-process set-up shared by the sections ------------------------------------------------
@@ -844,6 +878,12 @@ def table(results) -> str:
         when = "" if seed.get("this_run") else " (seeded earlier)"
         out.append("")
         out.append(f"1. seeding{when}: {seed['seconds']} s, peak RSS {seed['peak_rss_mb']} MB; {seed['output']}")
+        bulk = seed.get("bulk")
+        if bulk:
+            when = "" if bulk["this_run"] else " (nothing to do: written earlier)"
+            facts = f" (facts {bulk['facts_seconds']} s)" if bulk["facts_seconds"] is not None else ""
+            out.append(f"   step apps' documents, bulk{when}: {bulk['seconds']} s{facts}")
+            out += [f"     {name:16} {row['seconds']:7.1f} s  {row['output']}" for name, row in bulk["seeds"].items()]
     if "entry" in s:
         e = s["entry"]
         out += [
@@ -967,7 +1007,7 @@ def main():
     if sections["seed"] is None:
         del sections["seed"]
     django_setup(env)
-    fx = bench_fixtures(args)
+    fx = bench_fixtures(args) if {"entry", "http", "screens"} & set(args.only) else None
     for name, run in (
         ("entry", lambda: section_entry(args, fx)),
         ("http", lambda: section_http(args, env, fx)),

@@ -1,21 +1,33 @@
 """Demo billing on top of `seed_shipments`: finance posts the invoices drafted from the demo
 shipments (those whose checks pass), the customers pay half of them, and one posted invoice is
 corrected by a credit note — so the receivables, DSO and billing-accuracy figures have data.
-Does nothing once any invoice is posted."""
+Does nothing once any invoice is posted.
+
+--bulk: every invoiced demo order gets its posted invoices (and credit notes, disputes and
+payments) at once, set-based from its events (billing/bulk.py; for 100,000+ orders). Orders that
+have invoices are skipped, so a second run does nothing."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from billing import services
+from billing.bulk import invoices_bulk_seed
 from billing.models import Invoice
+from orders import bulk
 from orders.errors import DomainError
 
 
 class Command(BaseCommand):
     help = "Post the demo draft invoices, record payments for half of them and one credit note."
 
+    def add_arguments(self, parser):
+        bulk.add_arguments(parser)
+
     def handle(self, *args, **options):
+        if options["bulk"]:
+            bulk.command_run(self, invoices_bulk_seed, facts=not options["no_facts"])
+            return
         if Invoice.objects.filter(status=Invoice.Status.POSTED).exists():
             self.stdout.write("Posted invoices exist already; nothing done.")
             return

@@ -1,13 +1,19 @@
 """Demo shipments on top of `seed_stock`: the oldest orders ready to ship go out through the real
 pick -> pack -> ship path (so billing drafts their invoices through the hand-off), and half of
-them are confirmed delivered. Does nothing once any shipment exists."""
+them are confirmed delivered. Does nothing once any shipment exists.
+
+--bulk: every shipped demo order gets its shipments at once, set-based from its events
+(fulfillment/bulk.py; for 100,000+ orders, where the services order by order do not scale).
+Orders that have shipments are skipped, so a second run does nothing."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from fulfillment import services
+from fulfillment.bulk import shipments_bulk_seed
 from fulfillment.models import Reservation, Shipment
+from orders import bulk
 from orders.models import Order
 from orders.states import OrderStatus
 
@@ -19,8 +25,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=8, help="How many orders to ship (default 8).")
+        bulk.add_arguments(parser)
 
     def handle(self, *args, orders, **options):
+        if options["bulk"]:
+            bulk.command_run(self, shipments_bulk_seed, facts=not options["no_facts"])
+            return
         if Shipment.objects.exists():
             self.stdout.write("Shipments exist already; nothing done.")
             return

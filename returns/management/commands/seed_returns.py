@@ -1,6 +1,10 @@
 """Demo returns on top of `seed_shipments`: a customer sends back one unit of a recently delivered
 demo order (approved, waiting to arrive) and another asks to return a damaged unit (waiting
-for customer service to approve it). Does nothing once any RMA exists."""
+for customer service to approve it). Does nothing once any RMA exists.
+
+--bulk: ~3 % of the delivered demo order lines come back, completed RMAs written at once,
+set-based from the orders' events (returns/bulk.py; for 100,000+ orders). Orders that have
+returns are skipped, so a second run does nothing."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,9 +14,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from orders import bulk
 from orders.models import OrderLine
 from orders.states import OrderStatus
 from returns import selectors, services
+from returns.bulk import returns_bulk_seed
 from returns.models import ReturnAuthorization
 
 RMA = ReturnAuthorization
@@ -21,8 +27,17 @@ RMA = ReturnAuthorization
 class Command(BaseCommand):
     help = "Open two demo RMAs against delivered demo orders (one approved, one waiting for approval)."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        bulk.add_arguments(parser)
+
     def handle(self, *args, **options):
+        if options["bulk"]:
+            bulk.command_run(self, returns_bulk_seed, facts=not options["no_facts"])
+            return
+        self.demo_returns()
+
+    @transaction.atomic
+    def demo_returns(self):
         if RMA.objects.exists():
             self.stdout.write("RMAs exist already; nothing done.")
             return
