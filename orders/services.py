@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from structlog.contextvars import bound_contextvars, get_contextvars
 
-from . import facts, guards, outbox, providers
+from . import facts, guards, memo, outbox, providers, selectors
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
 from .models import (
     Alert,
@@ -277,8 +277,10 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             raise ActionNotPermitted(_("Your role may not %(lower)s an order.") % {"lower": transition.label.lower()})
     note = (note or "").strip()
 
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+    # One memo for the move (orders.memo): its guards and reactions share the lines, routings,
+    # cost estimate and capacity they read.
+    with memo.scope(), transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
         if order.status not in transition.sources:
             allowed = [t.action for t in order_allowed_transitions(order=order, user=actor)]
             raise InvalidTransition(
@@ -288,7 +290,7 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             )
         if transition.note_required and not note:
             raise GuardFailed(_("A reason is required."), field_errors={"note": [_("Give a reason for this action.")]})
-        lines = list(order.lines.all())
+        lines = selectors.order_lines(order)
         errors = guards.errors_for(action, transition.guard, order, lines)
         if errors:
             raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
@@ -328,8 +330,7 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
         )
         _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
         for reaction in _reactions.get(action, ()):
-            reaction(order=order, actor=actor)
-            order.refresh_from_db()
+            reaction(order=order, actor=actor)  # a reaction that changes the order keeps `order` current
         order_facts_refresh(order_ids=[order.pk])
         topic = f"order.{action}"
         if outbox.has_handlers(topic):
@@ -452,7 +453,9 @@ def kpi_days_refresh(*, since: date | None = None) -> int:
 def reaction_register(action: str, reaction) -> None:
     """Work that must happen in the same transaction as a move, e.g. on submit: promise a date,
     score the priority, check credit (and hold the order if it fails). `reaction(order=, actor=)`
-    may move the order again."""
+    may move the order again; a reaction that changes the order leaves the instance it was given
+    current (sets the fields it saves, or refreshes it after another move): the move does not
+    read the order again after each reaction."""
     if reaction not in _reactions.setdefault(action, []):
         _reactions[action].append(reaction)
 

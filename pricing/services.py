@@ -18,15 +18,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from orders import memo
 from orders.errors import ValidationFailed
 from orders.languages import customer_language
-from orders.models import Order, OrderLine, Product, RoutingStep
+from orders.models import Order, OrderLine, Product
 from orders.money import CENT, line_net_amount, money_round
+from orders.selectors import order_lines, routings
 from orders.services import number_reserve, order_facts_refresh, order_transition
 from orders.states import OrderStatus
 
@@ -174,7 +176,7 @@ def order_price(*, order_id: int, user) -> CostEstimate:
             line.unit_price = price.unit_price
             line.discount_percent = discount
         OrderLine.objects.bulk_update(lines, ["unit_price", "discount_percent"])
-        return cost_estimate_compute(order=order)
+        return cost_estimate_compute(order=order, lines=lines)
 
 
 def order_line_discount_set(*, order_id: int, line_no: int, discount_percent: Decimal, user) -> CostEstimate:
@@ -206,17 +208,29 @@ def _money(value: Decimal, currency: str) -> Decimal:
     return money_round(value, currency)
 
 
-def cost_estimate_calculate(*, order: Order) -> dict:
+def cost_estimate_calculate(*, order: Order, lines=None) -> dict:
     """Material (standard cost), labour and set-up (routing hours × work-center rates) and freight
     (the customer's destination zone: flat + share of value), against the order's net revenue.
     Each cost is rounded once, half up, to the order currency's minor unit (orders.money); margin =
-    revenue − total cost."""
-    lines = list(order.lines.select_related("product"))
-    routing = {}
-    for step in RoutingStep.objects.filter(product_id__in={line.product_id for line in lines}).select_related(
-        "work_center"
-    ):
-        routing.setdefault(step.product_id, []).append(step)
+    revenue − total cost. `lines` (with their products) when the caller has them; within a move
+    the same lines at the same prices are estimated once (orders.memo: the approval guard and the
+    margin score)."""
+    lines = order_lines(order) if lines is None else lines
+    key = (
+        "pricing.cost_estimate",
+        order.pk,
+        order.customer_id,
+        order.currency,
+        tuple(
+            (line.line_no, line.product_id, line.quantity_ordered, line.unit_price, line.discount_percent)
+            for line in lines
+        ),
+    )
+    return dict(memo.remember(key, lambda: _cost_estimate_figures(order, lines)))
+
+
+def _cost_estimate_figures(order: Order, lines) -> dict:
+    routing = routings(line.product_id for line in lines)
     material = labour = setup = revenue = ZERO
     per_line = []
     for line in lines:
@@ -258,20 +272,31 @@ def cost_estimate_calculate(*, order: Order) -> dict:
     }
 
 
-def cost_estimate_compute(*, order: Order) -> CostEstimate:
-    """Calculate and keep the order's cost estimate (shown to the roles that may see margins)."""
-    figures = cost_estimate_calculate(order=order)
+def cost_estimate_compute(*, order: Order, lines=None) -> CostEstimate:
+    """Calculate and keep the order's cost estimate (shown to the roles that may see margins):
+    one upsert (INSERT ... ON CONFLICT (order) DO UPDATE)."""
+    figures = cost_estimate_calculate(order=order, lines=lines)
     figures.pop("lines")
-    estimate, _created = CostEstimate.objects.update_or_create(
-        order=order, defaults={**figures, "computed_at": timezone.now()}
+    fields = [*figures, "computed_at"]
+    (estimate,) = CostEstimate.objects.bulk_create(
+        [CostEstimate(order=order, **figures, computed_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["order"],
+        update_fields=fields,
     )
     order_facts_refresh(order_ids=[order.pk])  # the dashboard's margin per order
     return estimate
 
 
 def _freight_zone(customer_id: int) -> FreightZone | None:
-    destination = CustomerDestination.objects.select_related("zone").filter(customer_id=customer_id).first()
-    return destination.zone if destination else FreightZone.objects.filter(is_default=True).first()
+    """The zone of the customer's destination, else the default zone: both candidates in one query."""
+    destination = CustomerDestination.objects.filter(customer_id=customer_id)
+    zones = list(
+        FreightZone.objects.filter(Q(pk__in=destination.values("zone_id")) | Q(is_default=True)).annotate(
+            mine=Exists(destination.filter(zone_id=OuterRef("pk")))
+        )
+    )
+    return next((zone for zone in zones if zone.mine), None) or next((zone for zone in zones if zone.is_default), None)
 
 
 # --- approvals -----------------------------------------------------------------------------
