@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import providers, selectors
+from . import providers, reference, selectors
 from .models import Customer, Order, OrderLine, PriorityWeights
 from .money import line_net_amount, order_net_total
 from .states import OrderStatus
@@ -165,8 +165,8 @@ def order_duplicates(*, order: Order) -> list[str]:
 
 
 def priority_weights() -> PriorityWeights:
-    weights, _created = PriorityWeights.objects.get_or_create(pk=1)
-    return weights
+    """The weights (cached: orders.reference)."""
+    return reference.priority_weights()
 
 
 def order_score(*, order: Order, weights: PriorityWeights) -> tuple[Decimal, dict]:

@@ -12,13 +12,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from structlog.contextvars import bound_contextvars, get_contextvars
 
-from . import facts, guards, memo, outbox, providers, selectors
+from . import facts, guards, memo, outbox, providers, reference, selectors
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
 from .models import (
     Alert,
@@ -34,7 +34,6 @@ from .models import (
     OutboxMessage,
     OutboxReceipt,
     PromiseChange,
-    StepServiceLevel,
     TaskFailure,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
@@ -52,13 +51,19 @@ TOPIC_HANDOFF_OPENED = "handoff.opened"
 
 def number_reserve(*, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive numbers of a sequence; returns the first. Gap-free while
-    the calling transaction commits (the counter row is locked until then)."""
-    with transaction.atomic():
-        seq, _created = NumberSequence.objects.select_for_update().get_or_create(name=name)
-        first = seq.last_value + 1
-        seq.last_value += count
-        seq.save(update_fields=["last_value"])
-    return first
+    the calling transaction commits (the counter row is locked until then). One statement
+    (UPDATE ... RETURNING), in the caller's transaction without a savepoint; a new sequence's row
+    is created on its first use."""
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    sql = f"UPDATE {table} SET last_value = last_value + %s WHERE name = %s RETURNING last_value"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [count, name])
+        row = cursor.fetchone()
+        if row is None:
+            NumberSequence.objects.get_or_create(name=name)
+            cursor.execute(sql, [count, name])
+            row = cursor.fetchone()
+    return row[0] - count + 1
 
 
 def order_number_format(value: int) -> str:
@@ -290,13 +295,14 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             )
         if transition.note_required and not note:
             raise GuardFailed(_("A reason is required."), field_errors={"note": [_("Give a reason for this action.")]})
-        lines = selectors.order_lines(order)
-        errors = guards.errors_for(action, transition.guard, order, lines)
-        if errors:
-            raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
+        if guards.any_for(action, transition.guard):
+            lines = selectors.order_lines(order)
+            errors = guards.errors_for(action, transition.guard, order, lines)
+            if errors:
+                raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
 
         target = transition.target
-        if transition.alternative_target and not guards.everything_shipped(lines):
+        if transition.alternative_target and not guards.everything_shipped(selectors.order_lines(order)):
             target = transition.alternative_target
 
         now = timezone.now()
@@ -474,7 +480,11 @@ def handoff_rule(
 
 
 def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> None:
-    open_handoff = Handoff.objects.filter(order=order, kind=Handoff.ORDER_FLOW, closed_at__isnull=True).first()
+    open_handoff = (
+        Handoff.objects.filter(order=order, kind=Handoff.ORDER_FLOW, closed_at__isnull=True)
+        .annotate(open_alerts=Exists(Alert.objects.filter(handoff=OuterRef("pk"), resolved_at__isnull=True)))
+        .first()
+    )
     close, open_new = handoff_rule(
         open_to_department=open_handoff.to_department if open_handoff else None,
         from_owner=from_owner,
@@ -489,8 +499,8 @@ def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str
 
 
 def service_level_hours(status: str) -> Decimal:
-    level = StepServiceLevel.objects.filter(status=status).values_list("hours", flat=True).first()
-    return level if level is not None else Decimal(settings.OMC_DEFAULT_SERVICE_LEVEL_HOURS)
+    """The step's service level in hours (cached: orders.reference)."""
+    return reference.service_level_hours(status)
 
 
 def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
@@ -548,9 +558,12 @@ def handoff_close_work(*, order: Order, kind: str) -> bool:
 
 
 def handoff_close(*, handoff: Handoff, now) -> None:
+    """Close the hand-off and resolve its open alerts (none to resolve when it was read with
+    `open_alerts` false)."""
     handoff.closed_at = now
     handoff.save(update_fields=["closed_at"])
-    Alert.objects.filter(handoff=handoff, resolved_at__isnull=True).update(resolved_at=now)
+    if getattr(handoff, "open_alerts", True):
+        Alert.objects.filter(handoff=handoff, resolved_at__isnull=True).update(resolved_at=now)
 
 
 def handoff_acknowledge(*, handoff_id: int, user) -> Handoff:
@@ -588,18 +601,21 @@ def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxM
         # publishes it much later (docs/operations.md, "Logs").
         request_id=get_contextvars().get("request_id", ""),
     )
-    transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk]))
+    request_ids = {message.pk: message.request_id}
+    transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk], request_ids=request_ids))
     return message
 
 
-def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False) -> int:
+def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, request_ids: dict | None = None) -> int:
     """Publish messages to Celery. A broker failure is logged and left for the relay;
     it never reaches the user whose transaction has already committed. `stop_on_error`
-    (the relay) gives up on the batch at the first failure: the broker is down."""
+    (the relay) gives up on the batch at the first failure: the broker is down. `request_ids`
+    ({message id: request id}) when the caller has them (outbox_enqueue), else they are read."""
     from .tasks import outbox_deliver
 
     published = 0
-    request_ids = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("pk", "request_id"))
+    if request_ids is None:
+        request_ids = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("pk", "request_id"))
     for message_id in message_ids:
         # one UPDATE per message, after the publish: the attempt counted with its outcome
         try:
