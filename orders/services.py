@@ -334,14 +334,24 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             data=data or {},
             created_at=now,
         )
-        _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
-        for reaction in _reactions.get(action, ()):
+        # The move's outbox messages (the new hand-off's notice, then the move's own topic) are
+        # written in one INSERT and published by one callback, unless reactions come between.
+        messages = []
+        opened = _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
+        if opened is not None:
+            messages.append(_outbox_message(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": opened.pk}))
+        reactions = _reactions.get(action, ())
+        if reactions and messages:
+            _outbox_write(messages)  # before the reactions' own messages, as they happened
+            messages = []
+        for reaction in reactions:
             reaction(order=order, actor=actor)  # a reaction that changes the order keeps `order` current
         order_facts_refresh(order_ids=[order.pk])
         topic = f"order.{action}"
         if outbox.has_handlers(topic):
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
-            outbox_enqueue(topic=topic, order=order, payload=payload)
+            messages.append(_outbox_message(topic=topic, order=order, payload=payload))
+        _outbox_write(messages)
     _audit_transition(actor=actor, order_number=order.number, action=action, from_status=from_status, to=target)
     return order
 
@@ -479,7 +489,8 @@ def handoff_rule(
     return close, owner_changed and to_status not in FINAL_STATUSES
 
 
-def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> None:
+def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> Handoff | None:
+    """Close and open the flow hand-offs after a move; the opened one (its notice is the caller's)."""
     open_handoff = (
         Handoff.objects.filter(order=order, kind=Handoff.ORDER_FLOW, closed_at__isnull=True)
         .annotate(open_alerts=Exists(Alert.objects.filter(handoff=OuterRef("pk"), resolved_at__isnull=True)))
@@ -494,8 +505,7 @@ def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str
     )
     if close:
         handoff_close(handoff=open_handoff, now=now)
-    if open_new:
-        handoff_open(order=order, from_department=from_owner, now=now)
+    return handoff_open(order=order, from_department=from_owner, now=now, notify=False) if open_new else None
 
 
 def service_level_hours(status: str) -> Decimal:
@@ -503,9 +513,10 @@ def service_level_hours(status: str) -> Decimal:
     return reference.service_level_hours(status)
 
 
-def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
+def handoff_open(*, order: Order, from_department: str, now, notify: bool = True) -> Handoff:
     """Open a hand-off to the order's owner department, due after the step's service level,
-    and queue the notification of the receiving department."""
+    and queue the notification of the receiving department (unless `notify` is false: the
+    caller queues it with its other messages)."""
     level = timedelta(hours=float(service_level_hours(order.status)))
     handoff = Handoff.objects.create(
         order=order,
@@ -517,7 +528,8 @@ def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
         due_at=now + level,
         escalate_at=now + 2 * level,
     )
-    outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
+    if notify:
+        outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
     return handoff
 
 
@@ -592,7 +604,12 @@ def order_allowed_transitions(*, order: Order, user) -> list:
 
 def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxMessage:
     """Record work for another department in the caller's transaction; publish it after commit."""
-    message = OutboxMessage.objects.create(
+    (message,) = _outbox_write([_outbox_message(topic=topic, order=order, payload=payload)])
+    return message
+
+
+def _outbox_message(*, topic: str, order: Order | None, payload: dict) -> OutboxMessage:
+    return OutboxMessage(
         topic=topic,
         order=order,
         payload=payload,
@@ -601,9 +618,20 @@ def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxM
         # publishes it much later (docs/operations.md, "Logs").
         request_id=get_contextvars().get("request_id", ""),
     )
-    request_ids = {message.pk: message.request_id}
-    transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk], request_ids=request_ids))
-    return message
+
+
+def _outbox_write(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert the messages in one statement; publish them after commit in one callback."""
+    if not messages:
+        return messages
+    if len(messages) == 1:
+        messages[0].save(force_insert=True)
+    else:
+        OutboxMessage.objects.bulk_create(messages)
+    ids = [message.pk for message in messages]
+    request_ids = {message.pk: message.request_id for message in messages}
+    transaction.on_commit(lambda: outbox_dispatch(message_ids=ids, request_ids=request_ids))
+    return messages
 
 
 def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, request_ids: dict | None = None) -> int:
@@ -616,8 +644,8 @@ def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, requ
     published = 0
     if request_ids is None:
         request_ids = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("pk", "request_id"))
+    done = []
     for message_id in message_ids:
-        # one UPDATE per message, after the publish: the attempt counted with its outcome
         try:
             # The task's headers carry the request id of the request that wrote the row.
             with bound_contextvars(request_id=request_ids.get(message_id) or get_contextvars().get("request_id", "")):
@@ -630,11 +658,15 @@ def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, requ
             if stop_on_error:
                 break
             continue
-        OutboxMessage.objects.filter(pk=message_id).update(
+        done.append(message_id)
+        published += 1
+    if done:
+        # One UPDATE for the published ones, after their publish: each attempt counted with its
+        # outcome (a crash before it leaves them to the relay, whose delivery is idempotent).
+        OutboxMessage.objects.filter(pk__in=done).update(
             dispatch_attempts=F("dispatch_attempts") + 1,
             dispatched_at=Coalesce(F("dispatched_at"), Value(timezone.now())),
         )
-        published += 1
     return published
 
 

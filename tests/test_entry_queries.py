@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 # 3 price rules, lines update, routing, freight zone, cost estimate upsert, facts), submit 21
 # (lock, lines, routing, freight zone, status, events, hand-off, outbox, calendars, load, stock,
 # promise+score, exposure x2, portal's re-order hand-off, facts, publish), accept 15 (lock,
-# lines, status, events, hand-offs, outbox x2, facts, publish x2); each with BEGIN/COMMIT.
-EXPECTED = {"create": 10, "price": 12, "submit": 21, "accept": 15}
+# lines, status, events, hand-offs, outbox (one INSERT for two), facts, publish); each with
+# BEGIN/COMMIT.
+EXPECTED = {"create": 10, "price": 12, "submit": 21, "accept": 13}
 
 
 @pytest.fixture
@@ -82,6 +83,6 @@ def test_order_entry_queries_per_phase(entry_world, monkeypatch, django_capture_
 
     counts = {name: len(queries) for name, queries in phases.items()}
     assert counts == EXPECTED, "\n".join(f"{n}: {q[:160]}" for n, queries in phases.items() for q in queries)
-    assert sum(counts.values()) == 58
+    assert sum(counts.values()) == 56
     order.refresh_from_db()
     assert order.status == OrderStatus.ACCEPTED
