@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # Per phase: create 10 (number, order, 3 price rules, lines, facts, event), price 12 (lock, lines,
 # 3 price rules, lines update, routing, freight zone, cost estimate upsert, facts), submit 21
 # (lock, lines, routing, freight zone, status, events, hand-off, outbox, calendars, load, stock,
-# promise+score, exposure x2, portal's re-order hand-off, facts, publish), accept 15 (lock,
+# promise+score, exposure x2, portal's re-order hand-off, facts, publish), accept 13 (lock,
 # lines, status, events, hand-offs, outbox (one INSERT for two), facts, publish); each with
 # BEGIN/COMMIT.
 EXPECTED = {"create": 10, "price": 12, "submit": 21, "accept": 13}
