@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BigIntegerField, DecimalField, Exists, F, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -109,40 +109,77 @@ def discount_resolve(*, customer, product: Product, day: date) -> Decimal:
 def prices_resolve(
     *, customer, lines: list[tuple[Product, Decimal]], currency: str, day: date, strict: bool = True
 ) -> list:
-    """price_resolve and discount_resolve for many (product, quantity) lines in three queries
-    (one per rule table) instead of three per line; the same rules in the same order.
-    Returns [(ResolvedPrice, discount_percent)] in the order of `lines`; a line without a price
-    raises ValidationFailed, or is None when not `strict`."""
+    """price_resolve and discount_resolve for many (product, quantity) lines in one query (the
+    three rule tables as one UNION ALL) instead of three per line; the same rules in the same
+    order. Returns [(ResolvedPrice, discount_percent)] in the order of `lines`; a line without a
+    price raises ValidationFailed, or is None when not `strict`."""
     product_ids = {product.pk for product, _quantity in lines}
-    customer_prices = {}
-    for price in CustomerPrice.objects.filter(
-        _valid_on(day), customer=customer, product_id__in=product_ids, currency=currency
-    ).order_by("product_id", "-valid_from", "-id"):
-        customer_prices.setdefault(price.product_id, price)
-    items = list(
+    # Rows (rule, product_id, min_quantity, amount, valid_from, id, product_family).
+    columns = ("rule", "pid", "min_qty", "amount", "since", "id", "family")
+    decimal, integer = DecimalField(max_digits=14, decimal_places=3), BigIntegerField()
+    customer_prices = (
+        CustomerPrice.objects.filter(_valid_on(day), customer=customer, product_id__in=product_ids, currency=currency)
+        .annotate(
+            rule=Value(_CUSTOMER_PRICE),
+            pid=F("product_id"),
+            min_qty=Value(None, output_field=decimal),
+            amount=F("unit_price"),
+            since=F("valid_from"),
+            family=Value(""),
+        )
+        .order_by()
+        .values_list(*columns)
+    )
+    items = (
         PriceListItem.objects.filter(product_id__in=product_ids, price_list__active=True, price_list__currency=currency)
         .filter(
             Q(price_list__valid_from__lte=day), Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=day)
         )
-        .order_by("-min_quantity", "-price_list__valid_from")
+        .annotate(
+            rule=Value(_LIST_ITEM),
+            pid=F("product_id"),
+            min_qty=F("min_quantity"),
+            amount=F("unit_price"),
+            since=F("price_list__valid_from"),
+            family=Value(""),
+        )
+        .order_by()
+        .values_list(*columns)
     )
-    discounts = list(
+    discounts = (
         Discount.objects.filter(_valid_on(day))
         .filter(Q(customer=customer) | Q(customer__isnull=True, tier=customer.tier))
         .filter(Q(product_family="") | Q(product_family__in={product.family for product, _q in lines}))
-        .order_by("-percent")
-        .values_list("product_family", "percent")
+        .annotate(
+            rule=Value(_DISCOUNT),
+            pid=Value(None, output_field=integer),
+            min_qty=Value(None, output_field=decimal),
+            amount=F("percent"),
+            since=F("valid_from"),
+            family=F("product_family"),
+        )
+        .order_by()
+        .values_list(*columns)
     )
+    rows = {_CUSTOMER_PRICE: [], _LIST_ITEM: [], _DISCOUNT: []}
+    for row in customer_prices.union(items, discounts, all=True).order_by():
+        rows[row[0]].append(row)
+    best_customer_price = {}
+    # the latest valid customer price per product (then the highest id)
+    for row in sorted(rows[_CUSTOMER_PRICE], key=lambda r: (r[4], r[5]), reverse=True):
+        best_customer_price.setdefault(row[1], row[3])
+    # the highest quantity break first, then the latest list
+    list_items = sorted(rows[_LIST_ITEM], key=lambda r: (r[2], r[4]), reverse=True)
     resolved = []
     for product, quantity in lines:
-        discount = next((pct for family, pct in discounts if family in ("", product.family)), None) or ZERO
-        if product.pk in customer_prices:
-            resolved.append((ResolvedPrice(customer_prices[product.pk].unit_price, "customer price"), discount))
+        discount = max((r[3] for r in rows[_DISCOUNT] if r[6] in ("", product.family)), default=None) or ZERO
+        if product.pk in best_customer_price:
+            resolved.append((ResolvedPrice(best_customer_price[product.pk], "customer price"), discount))
             continue
-        item = next((i for i in items if i.product_id == product.pk and i.min_quantity <= quantity), None)
+        item = next((r for r in list_items if r[1] == product.pk and r[2] <= quantity), None)
         if item:
-            source = "quantity break" if item.min_quantity > 1 else "price list"
-            resolved.append((ResolvedPrice(item.unit_price, source), discount))
+            source = "quantity break" if item[2] > 1 else "price list"
+            resolved.append((ResolvedPrice(item[3], source), discount))
         elif product.currency == currency:
             resolved.append((ResolvedPrice(product.list_price, "product list price"), discount))
         elif not strict:
@@ -153,6 +190,9 @@ def prices_resolve(
                 field_errors={"lines": [f"No price for {product.sku} in {currency}: add it to a price list."]},
             )
     return resolved
+
+
+_CUSTOMER_PRICE, _LIST_ITEM, _DISCOUNT = 0, 1, 2
 
 
 # --- pricing an order ----------------------------------------------------------------------

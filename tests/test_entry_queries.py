@@ -21,13 +21,13 @@ from .factories import CustomerFactory, ProductFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
-# Per phase: create 10 (number, order, 3 price rules, lines, facts, event), price 12 (lock, lines,
-# 3 price rules, lines update, routing, freight zone, cost estimate upsert, facts), submit 21
-# (lock, lines, routing, freight zone, status, events, hand-off, outbox, calendars, load, stock,
-# promise+score, exposure x2, portal's re-order hand-off, facts, publish), accept 13 (lock,
-# lines, status, events, hand-offs, outbox (one INSERT for two), facts, publish); each with
-# BEGIN/COMMIT.
-EXPECTED = {"create": 10, "price": 12, "submit": 21, "accept": 13}
+# Per phase: create 8 (number, order, the price rules in one UNION, lines, facts, event), price
+# 10 (lock, lines, price rules, lines update, routing, freight zone, cost estimate upsert, facts),
+# submit 21 (lock, lines, routing, freight zone, status, event end, event, hand-off read and
+# insert, outbox, calendars, load, stock, promise+score, exposure x2, portal's re-order hand-off,
+# facts, publish), accept 13 (lock, lines, status, event end, event, hand-off read, close and
+# insert, outbox (one INSERT for two), facts, publish); each with BEGIN/COMMIT.
+EXPECTED = {"create": 8, "price": 10, "submit": 21, "accept": 13}
 
 
 @pytest.fixture
@@ -83,6 +83,6 @@ def test_order_entry_queries_per_phase(entry_world, monkeypatch, django_capture_
 
     counts = {name: len(queries) for name, queries in phases.items()}
     assert counts == EXPECTED, "\n".join(f"{n}: {q[:160]}" for n, queries in phases.items() for q in queries)
-    assert sum(counts.values()) == 56
+    assert sum(counts.values()) == 52
     order.refresh_from_db()
     assert order.status == OrderStatus.ACCEPTED
