@@ -533,7 +533,7 @@ def price_for_entry(customer, product, quantity, currency):
 
 
 def prices_for_entry(customer, items: list[tuple[Product, Decimal]], currency: str) -> list:
-    """price_for_entry for all lines of a new order at once (providers "prices"): three queries."""
+    """price_for_entry for all lines of a new order at once (providers "prices"): one query."""
     resolved = prices_resolve(customer=customer, lines=items, currency=currency, day=timezone.localdate(), strict=False)
     return [None if found is None else (found[0].unit_price, found[1], found[0].source) for found in resolved]
 
