@@ -235,9 +235,9 @@ def order_rescore(*, order: Order, weights: PriorityWeights | None = None) -> No
     order.priority_score, order.priority_breakdown = score, breakdown
 
 
-def queue_rescore() -> int:
+def queue_rescore(*, weights: PriorityWeights | None = None) -> int:
     """Score again every order waiting for the board (after the weights change)."""
-    weights = priority_weights()
+    weights = weights or priority_weights()
     waiting = Order.objects.filter(status__in=[OrderStatus.ENTERED, OrderStatus.ON_HOLD]).select_related("customer")
     count = 0
     for order in waiting.iterator(chunk_size=500):
@@ -254,7 +254,7 @@ def priority_weights_set(*, user, strategic_families: list[str], **weights: Deci
             setattr(current, factor, weights[factor])
         current.strategic_families, current.updated_by = strategic_families, user
         current.save()
-        queue_rescore()
+        queue_rescore(weights=current)  # not through the cache: this transaction may yet roll back
     return current
 
 
