@@ -16,7 +16,7 @@ class FulfillmentConfig(AppConfig):
         from .models import Shipment
 
         outbox.register("order.accept", handlers.on_order_accepted)
-        providers.register("promise", selectors.promise_from_stock)
+        providers.register("promises", selectors.promises_from_stock)
         outbox.register("order.cancel", handlers.on_order_cancelled)
         outbox.register(services.TOPIC_STOCK_ARRIVED, handlers.on_stock_arrived)
         outbox.register("scheduling.produced", handlers.on_goods_produced)

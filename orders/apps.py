@@ -8,7 +8,10 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import handlers  # noqa: F401  registers the hub's own outbox handlers
+        from . import (
+            handlers,  # noqa: F401  registers the hub's own outbox handlers
+            reference,  # noqa: F401  drops the cached reference rows when they change
+        )
         from .languages import on_login
 
         # The user's stored language becomes their session's at login (docs/i18n.md).

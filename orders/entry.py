@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import providers, selectors
+from . import providers, reference, selectors
 from .models import Customer, Order, OrderLine, PriorityWeights
 from .money import line_net_amount, order_net_total
 from .states import OrderStatus
@@ -41,26 +41,32 @@ class LinePromise:
 def order_promise(*, order: Order) -> tuple[date | None, list[LinePromise]]:
     """The earliest date each line can ship — from stock where a site has it beyond reservations,
     else from free capacity on the work centers it needs plus lead time (the providers), else the
-    standard lead time — and the order's date: its latest line."""
+    standard lead time — and the order's date: its latest line. The batch providers ("promises")
+    answer for all lines at once, the per-line ones ("promise") line by line."""
+    wanted = [
+        (line, line.quantity_ordered - line.quantity_shipped)
+        for line in selectors.order_lines(order)
+        if line.quantity_ordered - line.quantity_shipped > 0
+    ]
+    if not wanted:
+        return None, []
+    candidates: list[list[providers.Promise]] = [[] for _line in wanted]
+    items = [(line.product, remaining) for line, remaining in wanted]
+    for provider in providers.providers("promises"):
+        for found, answer in zip(candidates, provider(items, order.site), strict=True):
+            found.extend(answer)
+    for provider in providers.providers("promise"):
+        for found, (product, remaining) in zip(candidates, items, strict=True):
+            found.extend(provider(product, remaining, order.site))
     promises = []
-    for line in order.lines.select_related("product").order_by("line_no"):
-        remaining = line.quantity_ordered - line.quantity_shipped
-        if remaining <= 0:
-            continue
-        candidates = [
-            promise
-            for provider in providers.providers("promise")
-            for promise in provider(line.product, remaining, order.site)
-        ]
-        if not candidates:
+    for (line, _remaining), found in zip(wanted, candidates, strict=True):
+        if not found:
             days = settings.OMC_STANDARD_LEAD_DAYS
-            candidates = [
+            found = [
                 providers.Promise(timezone.localdate() + timedelta(days=days), f"standard lead time of {days} days")
             ]
-        best = min(candidates, key=lambda promise: promise.ships_on)
+        best = min(found, key=lambda promise: promise.ships_on)
         promises.append(LinePromise(line.line_no, best.ships_on, best.explanation))
-    if not promises:
-        return None, []
     return max(p.ships_on for p in promises), promises
 
 
@@ -159,8 +165,8 @@ def order_duplicates(*, order: Order) -> list[str]:
 
 
 def priority_weights() -> PriorityWeights:
-    weights, _created = PriorityWeights.objects.get_or_create(pk=1)
-    return weights
+    """The weights (cached: orders.reference)."""
+    return reference.priority_weights()
 
 
 def order_score(*, order: Order, weights: PriorityWeights) -> tuple[Decimal, dict]:
@@ -194,7 +200,7 @@ def order_score(*, order: Order, weights: PriorityWeights) -> tuple[Decimal, dic
 
 
 def _strategic_fit(order: Order, families: list[str]) -> tuple[Decimal, str]:
-    lines = list(order.lines.select_related("product"))
+    lines = selectors.order_lines(order)
     total = order_net_total(lines, order.currency) or ZERO
     if not families or not total:
         return ZERO, "no strategic families set" if not families else "no order value"
@@ -226,11 +232,12 @@ def _urgency(order: Order) -> tuple[Decimal, str]:
 def order_rescore(*, order: Order, weights: PriorityWeights | None = None) -> None:
     score, breakdown = order_score(order=order, weights=weights or priority_weights())
     Order.objects.filter(pk=order.pk).update(priority_score=score, priority_breakdown=breakdown)
+    order.priority_score, order.priority_breakdown = score, breakdown
 
 
-def queue_rescore() -> int:
+def queue_rescore(*, weights: PriorityWeights | None = None) -> int:
     """Score again every order waiting for the board (after the weights change)."""
-    weights = priority_weights()
+    weights = weights or priority_weights()
     waiting = Order.objects.filter(status__in=[OrderStatus.ENTERED, OrderStatus.ON_HOLD]).select_related("customer")
     count = 0
     for order in waiting.iterator(chunk_size=500):
@@ -247,7 +254,7 @@ def priority_weights_set(*, user, strategic_families: list[str], **weights: Deci
             setattr(current, factor, weights[factor])
         current.strategic_families, current.updated_by = strategic_families, user
         current.save()
-        queue_rescore()
+        queue_rescore(weights=current)  # not through the cache: this transaction may yet roll back
     return current
 
 
@@ -260,13 +267,15 @@ def on_submitted(*, order: Order, actor) -> None:
     promised, promises = order_promise(order=order)
     order.promised_date = promised
     order.promise_explanation = promise_summary(promises)[:300]
-    order.save(update_fields=["promised_date", "promise_explanation"])
-    order_rescore(order=order)
+    # The score does not depend on the promise: both are written in one UPDATE.
+    order.priority_score, order.priority_breakdown = order_score(order=order, weights=priority_weights())
+    order.save(update_fields=["promised_date", "promise_explanation", "priority_score", "priority_breakdown"])
     problems = customer_credit(customer=order.customer).problems
     if problems:
         from .services import order_transition
 
         order_transition(order_id=order.pk, action="hold", actor=None, note=" ".join(problems))
+        order.refresh_from_db()  # the move's caller gets the order as the hold left it
 
 
 def lines_for_entry(order: Order) -> list[OrderLine]:

@@ -49,6 +49,11 @@ def register(action: str, guard) -> None:
         _extra_guards[action].append(guard)
 
 
+def any_for(action: str, table_guard: str) -> bool:
+    """Whether the move has a guard at all (the move reads the lines only then)."""
+    return bool(table_guard or _extra_guards.get(action))
+
+
 def errors_for(action: str, table_guard: str, order, lines) -> dict:
     """Every failing rule of a move: the table's own guard, then the registered ones."""
     errors = GUARDS[table_guard](order, lines) if table_guard else {}

@@ -5,7 +5,9 @@ A step app registers providers in AppConfig.ready():
                (pricing: lists, customer prices, discounts)
 - "prices":    fn(customer, [(product, quantity)], currency) -> [(unit_price, discount_percent, source) or None]
                ("price" for all lines of a new order in one call; order_create asks it first)
-- "promise":   fn(product, quantity, site) -> list[Promise]   (fulfillment: stock; scheduling: capacity)
+- "promise":   fn(product, quantity, site) -> list[Promise]   (asked per line)
+- "promises":  fn([(product, quantity)], site) -> [list[Promise]]   ("promise" for all lines of an
+               order in one call; fulfillment: stock; scheduling: capacity)
 - "exposure":  fn(customer) -> {"unpaid": Decimal, "overdue": Decimal}   (billing: open invoices)
 - "score":     fn(order) -> {factor: (value 0..1, explanation)}   (pricing: margin; scheduling: capacity fit)
 """

@@ -20,7 +20,19 @@ from django.db.models import (
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 
-from .models import Alert, Customer, Handoff, Order, OrderEvent, OrderLine, OutboxMessage, Product, TaskFailure
+from . import memo
+from .models import (
+    Alert,
+    Customer,
+    Handoff,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OutboxMessage,
+    Product,
+    RoutingStep,
+    TaskFailure,
+)
 from .roles import Role, user_departments, user_roles
 from .states import OWNER_DEPARTMENT, STATUS_STEP, OrderStatus, Step
 
@@ -341,3 +353,30 @@ def stuck_work_counts() -> dict:
             task_failures_open().order_by().values("task_name").annotate(n=Count("id")).values_list("task_name", "n")
         ),
     }
+
+
+# --- what a move reads once (orders.memo) ----------------------------------------------------
+
+
+def order_lines(order: Order) -> list[OrderLine]:
+    """The order's lines with their products, by line number: read once per move (the guards,
+    the promise, the score and the cost estimate share them). Outside a move, a fresh read."""
+    return memo.remember(
+        ("orders.lines", order.pk),
+        lambda: list(OrderLine.objects.filter(order_id=order.pk).select_related("product").order_by("line_no")),
+    )
+
+
+def routings(product_ids) -> dict[int, list[RoutingStep]]:
+    """Each product's routing steps (with their work centers) by sequence, in one query; once per
+    move for the same products (the cost estimate, the promise and the capacity fit)."""
+    ids = frozenset(product_ids)
+
+    def read() -> dict[int, list[RoutingStep]]:
+        found: dict[int, list[RoutingStep]] = {}
+        steps = RoutingStep.objects.filter(product_id__in=ids).select_related("work_center")
+        for step in steps.order_by("product_id", "sequence", "id"):
+            found.setdefault(step.product_id, []).append(step)
+        return found
+
+    return memo.remember(("orders.routings", ids), read) if ids else {}

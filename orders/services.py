@@ -12,13 +12,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail, send_mass_mail
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from structlog.contextvars import bound_contextvars, get_contextvars
 
-from . import facts, guards, outbox, providers, waits
+from . import facts, guards, memo, outbox, providers, reference, selectors, waits
 from .errors import ActionNotPermitted, GuardFailed, InvalidTransition, UnknownAction, ValidationFailed
 from .models import (
     Alert,
@@ -34,7 +34,6 @@ from .models import (
     OutboxMessage,
     OutboxReceipt,
     PromiseChange,
-    StepServiceLevel,
     TaskFailure,
 )
 from .roles import ROLE_DEPARTMENT, Department, Role, user_roles
@@ -52,13 +51,19 @@ TOPIC_HANDOFF_OPENED = "handoff.opened"
 
 def number_reserve(*, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive numbers of a sequence; returns the first. Gap-free while
-    the calling transaction commits (the counter row is locked until then)."""
-    with transaction.atomic():
-        seq, _created = NumberSequence.objects.select_for_update().get_or_create(name=name)
-        first = seq.last_value + 1
-        seq.last_value += count
-        seq.save(update_fields=["last_value"])
-    return first
+    the calling transaction commits (the counter row is locked until then). One statement
+    (UPDATE ... RETURNING), in the caller's transaction without a savepoint; a new sequence's row
+    is created on its first use."""
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    sql = f"UPDATE {table} SET last_value = last_value + %s WHERE name = %s RETURNING last_value"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [count, name])
+        row = cursor.fetchone()
+        if row is None:
+            NumberSequence.objects.get_or_create(name=name)
+            cursor.execute(sql, [count, name])
+            row = cursor.fetchone()
+    return row[0] - count + 1
 
 
 def order_number_format(value: int) -> str:
@@ -277,8 +282,10 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             raise ActionNotPermitted(_("Your role may not %(lower)s an order.") % {"lower": transition.label.lower()})
     note = (note or "").strip()
 
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+    # One memo for the move (orders.memo): its guards and reactions share the lines, routings,
+    # cost estimate and capacity they read.
+    with memo.scope(), transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
         if order.status not in transition.sources:
             allowed = [t.action for t in order_allowed_transitions(order=order, user=actor)]
             raise InvalidTransition(
@@ -288,13 +295,14 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             )
         if transition.note_required and not note:
             raise GuardFailed(_("A reason is required."), field_errors={"note": [_("Give a reason for this action.")]})
-        lines = list(order.lines.all())
-        errors = guards.errors_for(action, transition.guard, order, lines)
-        if errors:
-            raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
+        if guards.any_for(action, transition.guard):
+            lines = selectors.order_lines(order)
+            errors = guards.errors_for(action, transition.guard, order, lines)
+            if errors:
+                raise GuardFailed(" ".join(msg for msgs in errors.values() for msg in msgs), field_errors=errors)
 
         target = transition.target
-        if transition.alternative_target and not guards.everything_shipped(lines):
+        if transition.alternative_target and not guards.everything_shipped(selectors.order_lines(order)):
             target = transition.alternative_target
 
         now = timezone.now()
@@ -326,15 +334,24 @@ def order_transition(*, order_id: int, action: str, actor, note: str = "", data:
             data=data or {},
             created_at=now,
         )
-        _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
-        for reaction in _reactions.get(action, ()):
-            reaction(order=order, actor=actor)
-            order.refresh_from_db()
+        # The move's outbox messages (the new hand-off's notice, then the move's own topic) are
+        # written in one INSERT and published by one callback, unless reactions come between.
+        messages = []
+        opened = _handoffs_after_move(order=order, from_owner=from_owner, actor_department=department, now=now)
+        if opened is not None:
+            messages.append(_outbox_message(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": opened.pk}))
+        reactions = _reactions.get(action, ())
+        if reactions and messages:
+            _outbox_write(messages)  # before the reactions' own messages, as they happened
+            messages = []
+        for reaction in reactions:
+            reaction(order=order, actor=actor)  # a reaction that changes the order keeps `order` current
         order_facts_refresh(order_ids=[order.pk])
         topic = f"order.{action}"
         if outbox.has_handlers(topic):
             payload = {"event_id": event.pk, "to_status": target, "data": data or {}}
-            outbox_enqueue(topic=topic, order=order, payload=payload)
+            messages.append(_outbox_message(topic=topic, order=order, payload=payload))
+        _outbox_write(messages)
     _audit_transition(actor=actor, order_number=order.number, action=action, from_status=from_status, to=target)
     return order
 
@@ -471,7 +488,9 @@ def kpi_days_refresh(*, since: date | None = None, waits_since: date | None = No
 def reaction_register(action: str, reaction) -> None:
     """Work that must happen in the same transaction as a move, e.g. on submit: promise a date,
     score the priority, check credit (and hold the order if it fails). `reaction(order=, actor=)`
-    may move the order again."""
+    may move the order again; a reaction that changes the order leaves the instance it was given
+    current (sets the fields it saves, or refreshes it after another move): the move does not
+    read the order again after each reaction."""
     if reaction not in _reactions.setdefault(action, []):
         _reactions[action].append(reaction)
 
@@ -489,8 +508,13 @@ def handoff_rule(
     return close, owner_changed and to_status not in FINAL_STATUSES
 
 
-def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> None:
-    open_handoff = Handoff.objects.filter(order=order, kind=Handoff.ORDER_FLOW, closed_at__isnull=True).first()
+def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str, now) -> Handoff | None:
+    """Close and open the flow hand-offs after a move; the opened one (its notice is the caller's)."""
+    open_handoff = (
+        Handoff.objects.filter(order=order, kind=Handoff.ORDER_FLOW, closed_at__isnull=True)
+        .annotate(open_alerts=Exists(Alert.objects.filter(handoff=OuterRef("pk"), resolved_at__isnull=True)))
+        .first()
+    )
     close, open_new = handoff_rule(
         open_to_department=open_handoff.to_department if open_handoff else None,
         from_owner=from_owner,
@@ -500,18 +524,18 @@ def _handoffs_after_move(*, order: Order, from_owner: str, actor_department: str
     )
     if close:
         handoff_close(handoff=open_handoff, now=now)
-    if open_new:
-        handoff_open(order=order, from_department=from_owner, now=now)
+    return handoff_open(order=order, from_department=from_owner, now=now, notify=False) if open_new else None
 
 
 def service_level_hours(status: str) -> Decimal:
-    level = StepServiceLevel.objects.filter(status=status).values_list("hours", flat=True).first()
-    return level if level is not None else Decimal(settings.OMC_DEFAULT_SERVICE_LEVEL_HOURS)
+    """The step's service level in hours (cached: orders.reference)."""
+    return reference.service_level_hours(status)
 
 
-def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
+def handoff_open(*, order: Order, from_department: str, now, notify: bool = True) -> Handoff:
     """Open a hand-off to the order's owner department, due after the step's service level,
-    and queue the notification of the receiving department."""
+    and queue the notification of the receiving department (unless `notify` is false: the
+    caller queues it with its other messages)."""
     level = timedelta(hours=float(service_level_hours(order.status)))
     handoff = Handoff.objects.create(
         order=order,
@@ -523,7 +547,8 @@ def handoff_open(*, order: Order, from_department: str, now) -> Handoff:
         due_at=now + level,
         escalate_at=now + 2 * level,
     )
-    outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
+    if notify:
+        outbox_enqueue(topic=TOPIC_HANDOFF_OPENED, order=order, payload={"handoff_id": handoff.pk})
     return handoff
 
 
@@ -564,9 +589,12 @@ def handoff_close_work(*, order: Order, kind: str) -> bool:
 
 
 def handoff_close(*, handoff: Handoff, now) -> None:
+    """Close the hand-off and resolve its open alerts (none to resolve when it was read with
+    `open_alerts` false)."""
     handoff.closed_at = now
     handoff.save(update_fields=["closed_at"])
-    Alert.objects.filter(handoff=handoff, resolved_at__isnull=True).update(resolved_at=now)
+    if getattr(handoff, "open_alerts", True):
+        Alert.objects.filter(handoff=handoff, resolved_at__isnull=True).update(resolved_at=now)
 
 
 def handoff_acknowledge(*, handoff_id: int, user) -> Handoff:
@@ -595,7 +623,12 @@ def order_allowed_transitions(*, order: Order, user) -> list:
 
 def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxMessage:
     """Record work for another department in the caller's transaction; publish it after commit."""
-    message = OutboxMessage.objects.create(
+    (message,) = _outbox_write([_outbox_message(topic=topic, order=order, payload=payload)])
+    return message
+
+
+def _outbox_message(*, topic: str, order: Order | None, payload: dict) -> OutboxMessage:
+    return OutboxMessage(
         topic=topic,
         order=order,
         payload=payload,
@@ -604,24 +637,38 @@ def outbox_enqueue(*, topic: str, order: Order | None, payload: dict) -> OutboxM
         # publishes it much later (docs/operations.md, "Logs").
         request_id=get_contextvars().get("request_id", ""),
     )
-    transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk]))
-    return message
 
 
-def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False) -> int:
+def _outbox_write(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert the messages in one statement; publish them after commit in one callback."""
+    if not messages:
+        return messages
+    if len(messages) == 1:
+        messages[0].save(force_insert=True)
+    else:
+        OutboxMessage.objects.bulk_create(messages)
+    ids = [message.pk for message in messages]
+    rows = {message.pk: (message.topic, message.request_id) for message in messages}
+    transaction.on_commit(lambda: outbox_dispatch(message_ids=ids, rows=rows))
+    return messages
+
+
+def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, rows: dict | None = None) -> int:
     """Publish messages to Celery, one task per topic and batch of up to OMC_OUTBOX_BATCH_SIZE
     ids (a transaction's one or two messages are one task; a backlog re-published by the relay
     is drained in batches). A broker failure is logged and left for the relay; it never
     reaches the user whose transaction has already committed. `stop_on_error` (the relay)
-    gives up at the first failure: the broker is down. Returns the messages published."""
+    gives up at the first failure: the broker is down. `rows` ({id: (topic, request id)}) when
+    the caller has them (_outbox_write), else they are read. Returns the messages published."""
     from .tasks import outbox_deliver
 
-    rows = {
-        pk: (topic, request_id)
-        for pk, topic, request_id in OutboxMessage.objects.filter(pk__in=message_ids).values_list(
-            "pk", "topic", "request_id"
-        )
-    }
+    if rows is None:
+        rows = {
+            pk: (topic, request_id)
+            for pk, topic, request_id in OutboxMessage.objects.filter(pk__in=message_ids).values_list(
+                "pk", "topic", "request_id"
+            )
+        }
     by_topic: dict[str, list[int]] = {}
     for message_id in message_ids:
         if message_id in rows:

@@ -18,15 +18,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, DecimalField, Exists, F, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from orders import memo
 from orders.errors import ValidationFailed
 from orders.languages import customer_language
-from orders.models import Order, OrderLine, Product, RoutingStep
+from orders.models import Order, OrderLine, Product
 from orders.money import CENT, line_net_amount, money_round
+from orders.selectors import order_lines, routings
 from orders.services import number_reserve, order_facts_refresh, order_transition
 from orders.states import OrderStatus
 
@@ -107,40 +109,77 @@ def discount_resolve(*, customer, product: Product, day: date) -> Decimal:
 def prices_resolve(
     *, customer, lines: list[tuple[Product, Decimal]], currency: str, day: date, strict: bool = True
 ) -> list:
-    """price_resolve and discount_resolve for many (product, quantity) lines in three queries
-    (one per rule table) instead of three per line; the same rules in the same order.
-    Returns [(ResolvedPrice, discount_percent)] in the order of `lines`; a line without a price
-    raises ValidationFailed, or is None when not `strict`."""
+    """price_resolve and discount_resolve for many (product, quantity) lines in one query (the
+    three rule tables as one UNION ALL) instead of three per line; the same rules in the same
+    order. Returns [(ResolvedPrice, discount_percent)] in the order of `lines`; a line without a
+    price raises ValidationFailed, or is None when not `strict`."""
     product_ids = {product.pk for product, _quantity in lines}
-    customer_prices = {}
-    for price in CustomerPrice.objects.filter(
-        _valid_on(day), customer=customer, product_id__in=product_ids, currency=currency
-    ).order_by("product_id", "-valid_from", "-id"):
-        customer_prices.setdefault(price.product_id, price)
-    items = list(
+    # Rows (rule, product_id, min_quantity, amount, valid_from, id, product_family).
+    columns = ("rule", "pid", "min_qty", "amount", "since", "id", "family")
+    decimal, integer = DecimalField(max_digits=14, decimal_places=3), BigIntegerField()
+    customer_prices = (
+        CustomerPrice.objects.filter(_valid_on(day), customer=customer, product_id__in=product_ids, currency=currency)
+        .annotate(
+            rule=Value(_CUSTOMER_PRICE),
+            pid=F("product_id"),
+            min_qty=Value(None, output_field=decimal),
+            amount=F("unit_price"),
+            since=F("valid_from"),
+            family=Value(""),
+        )
+        .order_by()
+        .values_list(*columns)
+    )
+    items = (
         PriceListItem.objects.filter(product_id__in=product_ids, price_list__active=True, price_list__currency=currency)
         .filter(
             Q(price_list__valid_from__lte=day), Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=day)
         )
-        .order_by("-min_quantity", "-price_list__valid_from")
+        .annotate(
+            rule=Value(_LIST_ITEM),
+            pid=F("product_id"),
+            min_qty=F("min_quantity"),
+            amount=F("unit_price"),
+            since=F("price_list__valid_from"),
+            family=Value(""),
+        )
+        .order_by()
+        .values_list(*columns)
     )
-    discounts = list(
+    discounts = (
         Discount.objects.filter(_valid_on(day))
         .filter(Q(customer=customer) | Q(customer__isnull=True, tier=customer.tier))
         .filter(Q(product_family="") | Q(product_family__in={product.family for product, _q in lines}))
-        .order_by("-percent")
-        .values_list("product_family", "percent")
+        .annotate(
+            rule=Value(_DISCOUNT),
+            pid=Value(None, output_field=integer),
+            min_qty=Value(None, output_field=decimal),
+            amount=F("percent"),
+            since=F("valid_from"),
+            family=F("product_family"),
+        )
+        .order_by()
+        .values_list(*columns)
     )
+    rows = {_CUSTOMER_PRICE: [], _LIST_ITEM: [], _DISCOUNT: []}
+    for row in customer_prices.union(items, discounts, all=True).order_by():
+        rows[row[0]].append(row)
+    best_customer_price = {}
+    # the latest valid customer price per product (then the highest id)
+    for row in sorted(rows[_CUSTOMER_PRICE], key=lambda r: (r[4], r[5]), reverse=True):
+        best_customer_price.setdefault(row[1], row[3])
+    # the highest quantity break first, then the latest list
+    list_items = sorted(rows[_LIST_ITEM], key=lambda r: (r[2], r[4]), reverse=True)
     resolved = []
     for product, quantity in lines:
-        discount = next((pct for family, pct in discounts if family in ("", product.family)), None) or ZERO
-        if product.pk in customer_prices:
-            resolved.append((ResolvedPrice(customer_prices[product.pk].unit_price, "customer price"), discount))
+        discount = max((r[3] for r in rows[_DISCOUNT] if r[6] in ("", product.family)), default=None) or ZERO
+        if product.pk in best_customer_price:
+            resolved.append((ResolvedPrice(best_customer_price[product.pk], "customer price"), discount))
             continue
-        item = next((i for i in items if i.product_id == product.pk and i.min_quantity <= quantity), None)
+        item = next((r for r in list_items if r[1] == product.pk and r[2] <= quantity), None)
         if item:
-            source = "quantity break" if item.min_quantity > 1 else "price list"
-            resolved.append((ResolvedPrice(item.unit_price, source), discount))
+            source = "quantity break" if item[2] > 1 else "price list"
+            resolved.append((ResolvedPrice(item[3], source), discount))
         elif product.currency == currency:
             resolved.append((ResolvedPrice(product.list_price, "product list price"), discount))
         elif not strict:
@@ -151,6 +190,9 @@ def prices_resolve(
                 field_errors={"lines": [f"No price for {product.sku} in {currency}: add it to a price list."]},
             )
     return resolved
+
+
+_CUSTOMER_PRICE, _LIST_ITEM, _DISCOUNT = 0, 1, 2
 
 
 # --- pricing an order ----------------------------------------------------------------------
@@ -174,7 +216,7 @@ def order_price(*, order_id: int, user) -> CostEstimate:
             line.unit_price = price.unit_price
             line.discount_percent = discount
         OrderLine.objects.bulk_update(lines, ["unit_price", "discount_percent"])
-        return cost_estimate_compute(order=order)
+        return cost_estimate_compute(order=order, lines=lines)
 
 
 def order_line_discount_set(*, order_id: int, line_no: int, discount_percent: Decimal, user) -> CostEstimate:
@@ -210,13 +252,25 @@ def cost_estimate_calculate(*, order: Order, lines=None) -> dict:
     """Material (standard cost), labour and set-up (routing hours × work-center rates) and freight
     (the customer's destination zone: flat + share of value), against the order's net revenue.
     Each cost is rounded once, half up, to the order currency's minor unit (orders.money); margin =
-    revenue − total cost. `lines`: the order's lines with their products, when already loaded."""
-    lines = list(order.lines.select_related("product")) if lines is None else list(lines)
-    routing = {}
-    for step in RoutingStep.objects.filter(product_id__in={line.product_id for line in lines}).select_related(
-        "work_center"
-    ):
-        routing.setdefault(step.product_id, []).append(step)
+    revenue − total cost. `lines` (with their products) when the caller has them; within a move
+    the same lines at the same prices are estimated once (orders.memo: the approval guard and the
+    margin score)."""
+    lines = order_lines(order) if lines is None else lines
+    key = (
+        "pricing.cost_estimate",
+        order.pk,
+        order.customer_id,
+        order.currency,
+        tuple(
+            (line.line_no, line.product_id, line.quantity_ordered, line.unit_price, line.discount_percent)
+            for line in lines
+        ),
+    )
+    return dict(memo.remember(key, lambda: _cost_estimate_figures(order, lines)))
+
+
+def _cost_estimate_figures(order: Order, lines) -> dict:
+    routing = routings(line.product_id for line in lines)
     material = labour = setup = revenue = ZERO
     per_line = []
     for line in lines:
@@ -258,20 +312,31 @@ def cost_estimate_calculate(*, order: Order, lines=None) -> dict:
     }
 
 
-def cost_estimate_compute(*, order: Order) -> CostEstimate:
-    """Calculate and keep the order's cost estimate (shown to the roles that may see margins)."""
-    figures = cost_estimate_calculate(order=order)
+def cost_estimate_compute(*, order: Order, lines=None) -> CostEstimate:
+    """Calculate and keep the order's cost estimate (shown to the roles that may see margins):
+    one upsert (INSERT ... ON CONFLICT (order) DO UPDATE)."""
+    figures = cost_estimate_calculate(order=order, lines=lines)
     figures.pop("lines")
-    estimate, _created = CostEstimate.objects.update_or_create(
-        order=order, defaults={**figures, "computed_at": timezone.now()}
+    fields = [*figures, "computed_at"]
+    (estimate,) = CostEstimate.objects.bulk_create(
+        [CostEstimate(order=order, **figures, computed_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["order"],
+        update_fields=fields,
     )
     order_facts_refresh(order_ids=[order.pk])  # the dashboard's margin per order
     return estimate
 
 
 def _freight_zone(customer_id: int) -> FreightZone | None:
-    destination = CustomerDestination.objects.select_related("zone").filter(customer_id=customer_id).first()
-    return destination.zone if destination else FreightZone.objects.filter(is_default=True).first()
+    """The zone of the customer's destination, else the default zone: both candidates in one query."""
+    destination = CustomerDestination.objects.filter(customer_id=customer_id)
+    zones = list(
+        FreightZone.objects.filter(Q(pk__in=destination.values("zone_id")) | Q(is_default=True)).annotate(
+            mine=Exists(destination.filter(zone_id=OuterRef("pk")))
+        )
+    )
+    return next((zone for zone in zones if zone.mine), None) or next((zone for zone in zones if zone.is_default), None)
 
 
 # --- approvals -----------------------------------------------------------------------------
@@ -474,7 +539,7 @@ def price_for_entry(customer, product, quantity, currency):
 
 
 def prices_for_entry(customer, items: list[tuple[Product, Decimal]], currency: str) -> list:
-    """price_for_entry for all lines of a new order at once (providers "prices"): three queries."""
+    """price_for_entry for all lines of a new order at once (providers "prices"): one query."""
     resolved = prices_resolve(customer=customer, lines=items, currency=currency, day=timezone.localdate(), strict=False)
     return [None if found is None else (found[0].unit_price, found[1], found[0].source) for found in resolved]
 

@@ -20,7 +20,7 @@ class SchedulingConfig(AppConfig):
             context=promising.sell_now_spare_capacity,
             order=20,
         )
-        providers.register("promise", promising.promise_from_capacity)
+        providers.register("promises", promising.promises_from_capacity)
         providers.register("score", promising.score_capacity_fit)
         navigation.register(gettext_lazy("Planning board"), "scheduling:board", roles=READERS, order=35)
         navigation.register(gettext_lazy("Expedites"), "scheduling:expedite_list", roles=READERS, order=36)

@@ -6,11 +6,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Sum
 from django.utils import timezone
 
+from orders import memo
 from orders.models import RoutingStep
 from orders.providers import Promise
+from orders.selectors import order_lines, routings
 
+from .models import CapacityException, JobDay
 from .planner import job_hours
 from .selectors import capacity_model
 
@@ -29,7 +33,29 @@ def promise_from_capacity(product, quantity: Decimal, site) -> list[Promise]:
     model = capacity_model(
         work_centers=[step.work_center for step in steps], first=first, last=first + timedelta(days=HORIZON_DAYS)
     )
-    start, first_start = first, None
+    return _promise_on(model, steps, quantity)
+
+
+def promises_from_capacity(items: list[tuple], site) -> list[list[Promise]]:
+    """promise_from_capacity for all lines of an order (providers "promises"): the routings in one
+    query and the calendars and load of all their work centers in two, each line booked into its
+    own fresh model as if it were alone."""
+    routing = routings(product.pk for product, _quantity in items)
+    first = timezone.localdate() + timedelta(days=1)
+    last = first + timedelta(days=HORIZON_DAYS)
+    answers = []
+    for product, quantity in items:
+        steps = routing.get(product.pk, [])
+        if not steps:
+            answers.append([])
+            continue
+        work_centers = list({step.work_center_id: step.work_center for step in steps}.values())
+        answers.append(_promise_on(_capacity(work_centers, routing, first, last), steps, quantity))
+    return answers
+
+
+def _promise_on(model, steps, quantity: Decimal) -> list[Promise]:
+    start, first_start = model.first, None
     for step in steps:
         pieces = model.book(
             wc_id=step.work_center_id,
@@ -44,20 +70,51 @@ def promise_from_capacity(product, quantity: Decimal, site) -> list[Promise]:
     return [Promise(ships_on, f"capacity on {steps[0].work_center.name} from {first_start:%d %b}")]
 
 
+def _capacity(work_centers: list, routing: dict, first, last):
+    """capacity_model of `work_centers` over [first, last], from the calendar and load rows of
+    every work center of `routing` from today to the promise horizon, read once per move
+    (orders.memo): the promise of each line and the capacity fit share them."""
+    today = timezone.localdate()
+    span = (today, today + timedelta(days=1 + HORIZON_DAYS))
+    if first < span[0] or last > span[1]:
+        return capacity_model(work_centers=work_centers, first=first, last=last)
+    all_ids = frozenset(step.work_center_id for steps in routing.values() for step in steps)
+
+    def read():
+        exceptions = list(
+            CapacityException.objects.filter(work_center_id__in=all_ids, day__range=span).values_list(
+                "work_center_id", "day", "kind", "hours"
+            )
+        )
+        load = list(
+            JobDay.objects.filter(work_center_id__in=all_ids, day__range=span)
+            .values("work_center_id", "day")
+            .annotate(total=Sum("hours"))
+            .values_list("work_center_id", "day", "total")
+        )
+        return exceptions, load
+
+    exceptions, load = memo.remember(("scheduling.capacity_rows", all_ids, span), read)
+    ids = {wc.pk for wc in work_centers}
+    return capacity_model(
+        work_centers=work_centers,
+        first=first,
+        last=last,
+        exception_rows=[row for row in exceptions if row[0] in ids and first <= row[1] <= last],
+        load_rows=[row for row in load if row[0] in ids and first <= row[1] <= last],
+    )
+
+
 def score_capacity_fit(order) -> dict:
     """1 when the work centers the order needs are empty over the next weeks, 0 when they are full."""
-    work_centers = {
-        step.work_center
-        for step in RoutingStep.objects.filter(
-            product_id__in=order.lines.values_list("product_id", flat=True)
-        ).select_related("work_center")
-    }
+    routing = routings(line.product_id for line in order_lines(order))
+    work_centers = list(
+        {step.work_center_id: step.work_center for steps in routing.values() for step in steps}.values()
+    )
     if not work_centers:
         return {}
     first = timezone.localdate()
-    model = capacity_model(
-        work_centers=list(work_centers), first=first, last=first + timedelta(weeks=FIT_WEEKS) - timedelta(days=1)
-    )
+    model = _capacity(work_centers, routing, first, first + timedelta(weeks=FIT_WEEKS) - timedelta(days=1))
     capacity = sum(model.capacity.values(), Decimal("0"))
     load = sum(model.load.values(), Decimal("0"))
     if not capacity:

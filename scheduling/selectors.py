@@ -48,15 +48,18 @@ def priority_band(priority: Decimal | None) -> str:
 
 
 def capacity_model(
-    *, work_centers: list[WorkCenter], first: date, last: date, exclude_job_ids=(), load_rows=None
+    *, work_centers: list[WorkCenter], first: date, last: date, exclude_job_ids=(), load_rows=None, exception_rows=None
 ) -> Capacity:
     """Capacity and load of `work_centers` over [first, last] (two queries). `load_rows`, when
-    given, replaces the load query: (work_center_id, day, hours) rows already loaded."""
+    given, replaces the load query: (work_center_id, day, hours) rows already loaded;
+    `exception_rows` the calendar query: (work_center_id, day, kind, hours) rows."""
     ids = [wc.pk for wc in work_centers]
     exceptions = defaultdict(dict)
-    for wc_id, day, kind, hours in CapacityException.objects.filter(
-        work_center_id__in=ids, day__range=(first, last)
-    ).values_list("work_center_id", "day", "kind", "hours"):
+    if exception_rows is None:
+        exception_rows = CapacityException.objects.filter(work_center_id__in=ids, day__range=(first, last)).values_list(
+            "work_center_id", "day", "kind", "hours"
+        )
+    for wc_id, day, kind, hours in exception_rows:
         exceptions[(wc_id, day)][kind] = hours
     capacity = {
         (wc.pk, day): day_capacity(

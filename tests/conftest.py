@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 from rest_framework.test import APIClient
 
+from orders import reference
 from orders.models import Handoff
 from orders.roles import Department
 from orders.states import OrderStatus, Step
@@ -16,6 +17,15 @@ from .factories import OrderFactory, OrderLineFactory, UserFactory
 
 # Django's live_server runs in a thread beside Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _reference_cache():
+    """The cached reference rows (orders.reference) of one test's rolled-back rows must not
+    reach the next test."""
+    reference.clear()
+    yield
+    reference.clear()
 
 
 @pytest.fixture
