@@ -674,13 +674,12 @@ def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, rows
         if message_id in rows:
             by_topic.setdefault(rows[message_id][0], []).append(message_id)
     size = max(1, settings.OMC_OUTBOX_BATCH_SIZE)
-    published = 0
+    done: list[int] = []
     for ids in (group[i : i + size] for group in by_topic.values() for i in range(0, len(group), size)):
         # The task's headers carry the request id of the request that wrote the rows (when a
         # batch mixes requests, the worker binds each message's own id while applying it).
         request_ids = {rows[message_id][1] for message_id in ids} - {""}
         request_id = request_ids.pop() if len(request_ids) == 1 else get_contextvars().get("request_id", "")
-        # one UPDATE per batch, after the publish: the attempt counted with its outcome
         try:
             with bound_contextvars(request_id=request_id):
                 outbox_deliver.apply_async(args=[ids], retry=False)
@@ -692,12 +691,15 @@ def outbox_dispatch(*, message_ids: list[int], stop_on_error: bool = False, rows
             if stop_on_error:
                 break
             continue
-        OutboxMessage.objects.filter(pk__in=ids).update(
+        done += ids
+    if done:
+        # One UPDATE for all the published ones, after their publish: each attempt counted with
+        # its outcome (a crash before it leaves them to the relay, whose delivery is idempotent).
+        OutboxMessage.objects.filter(pk__in=done).update(
             dispatch_attempts=F("dispatch_attempts") + 1,
             dispatched_at=Coalesce(F("dispatched_at"), Value(timezone.now())),
         )
-        published += len(ids)
-    return published
+    return len(done)
 
 
 def outbox_relay(

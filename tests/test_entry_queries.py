@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fulfillment import services as fulfillment
-from orders import services, tasks
+from omc.celery import app as celery_app
+from orders import services
 from orders.models import RoutingStep, WorkCenter
 from orders.roles import Role
 from orders.states import OrderStatus
@@ -74,8 +75,21 @@ def _enter(world, phases=None, capture=None):
     return order
 
 
-def test_order_entry_queries_per_phase(entry_world, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(tasks.outbox_deliver, "apply_async", lambda *args, **kwargs: None)
+@pytest.fixture
+def published_not_run():
+    """The publish after commit goes to the real broker (REDIS_URL) instead of running the task
+    in-process as the test settings do (that would count the other departments' work as order
+    entry's); what it queued is purged afterwards."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = eager
+        celery_app.control.purge()
+
+
+def test_order_entry_queries_per_phase(entry_world, published_not_run, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _enter(entry_world)  # the first order fills the cached reference rows (orders.reference)
     phases = {}
