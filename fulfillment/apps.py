@@ -22,13 +22,18 @@ class FulfillmentConfig(AppConfig):
         outbox.register("scheduling.produced", handlers.on_goods_produced)
         outbox.register("returns.restock", handlers.on_goods_returned)
         order_services.reaction_register("deliver", services.on_order_delivered)
-        # The dashboard's fill rate (late shipments) and return rate (first shipment's month).
+        # The dashboard's fill rate (late shipments), return rate (first shipment's month) and
+        # late orders (the latest delivery after the promised date).
         facts.register(
-            columns=("first_shipped_at", "last_shipped_at"),
+            columns=("first_shipped_at", "last_shipped_at", "late_delivered_at"),
             query=lambda: (
                 Shipment.objects.filter(shipped_at__isnull=False)
                 .values("order_id")
-                .annotate(first_shipped_at=Min("shipped_at"), last_shipped_at=Max("shipped_at"))
+                .annotate(
+                    first_shipped_at=Min("shipped_at"),
+                    last_shipped_at=Max("shipped_at"),
+                    late_delivered_at=Max("delivered_at", filter=selectors.LATE),
+                )
             ),
         )
         # The dashboard's on-time delivery, summed per day of delivery (orders.KpiDay).

@@ -167,6 +167,8 @@ def promises_from_stock(items: list[tuple], site) -> list[list]:
 
 # A shipment delivered on or before its order's promised date (the dashboard's on-time delivery).
 ON_TIME = Q(delivered_at__date__lte=F("order__promised_date"))
+# Its opposite, for shipments delivered to orders with a promised date.
+LATE = Q(delivered_at__date__gt=F("order__promised_date"))
 
 
 def deliveries_per_day(since: date | None) -> QuerySet:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from orders.errors import ValidationFailed
 from orders.models import Order, OrderLine, Product, Site
-from orders.services import number_reserve, order_transition, outbox_enqueue
+from orders.services import number_reserve, order_facts_refresh, order_transition, outbox_enqueue
 from orders.states import OrderStatus
 
 from .errors import ShipmentStateError
@@ -448,6 +448,8 @@ def shipment_deliver(*, shipment_id: int, user, delivered_at=None) -> Shipment:
                 actor=user,
                 note=f"{shipment.number} delivered {delivered_at:%Y-%m-%d %H:%M}",
             )
+        else:  # the move refreshes them; a partial delivery may be a late one
+            order_facts_refresh(order_ids=[order.pk])
     return shipment
 
 

@@ -531,6 +531,19 @@ def _on_time_delivery_facts(f: Filters) -> Figure:
 
 
 def on_time_delivery_orders(f: Filters) -> QuerySet:
+    """Orders with a shipment delivered in the period after their promised date. For a period
+    that reaches now this is exactly the orders whose latest late delivery (kept on their facts,
+    `late_delivered_at`, a small partial index) falls in it: a later late delivery would be in
+    the period too. A period in the past checks the shipments themselves."""
+    since, until = _period_window(f)
+    if until > f.now:
+        late = Q(fact__late_delivered_at__gte=since, fact__late_delivered_at__lt=until)
+        return _orders(f).filter(late).order_by("promised_date", "id")
+    return late_orders_by_shipments(f)
+
+
+def late_orders_by_shipments(f: Filters) -> QuerySet:
+    """The same from the shipments themselves (any period; reads every delivery in it)."""
     late = _deliveries(f, *_period_window(f)).filter(order=OuterRef("pk")).exclude(ON_TIME)
     return _orders(f).filter(Exists(late)).order_by("promised_date", "id")
 

@@ -627,6 +627,9 @@ class OrderFact(models.Model):
     # Contributed by step apps (fulfillment: shipments; pricing: the cost estimate).
     first_shipped_at = models.DateTimeField(null=True)
     last_shipped_at = models.DateTimeField(null=True)
+    # The latest delivery of a shipment that arrived after the promised date (None: none did):
+    # the dashboard's late orders of a period reaching today (omc.kpis.on_time_delivery_orders).
+    late_delivered_at = models.DateTimeField(null=True)
     margin = models.DecimalField(max_digits=18, decimal_places=2, null=True)
     revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True)
 
@@ -639,6 +642,9 @@ class OrderFact(models.Model):
             models.Index(fields=["created_at"], condition=Q(committed=True), name="fact_created"),
             # The radar's first page walks orders biggest first (omc.kpis.radar_top).
             models.Index(fields=["value"], name="fact_value"),
+            models.Index(
+                fields=["late_delivered_at"], condition=Q(late_delivered_at__isnull=False), name="fact_late_delivered"
+            ),
         ]
 
     def __str__(self):

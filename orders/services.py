@@ -406,6 +406,7 @@ def order_promise_change(*, order_id: int, new_date, reason: str, actor, custome
         )
         order.promised_date = new_date
         order.save(update_fields=["promised_date", "updated_at"])
+        order_facts_refresh(order_ids=[order.pk])  # fill rate and late deliveries read the promise
         if outbox.has_handlers(TOPIC_PROMISE_CHANGED):
             outbox_enqueue(topic=TOPIC_PROMISE_CHANGED, order=order, payload={"promise_change_id": change.pk})
     return change

@@ -147,6 +147,37 @@ def test_facts_follow_an_order_from_creation_to_return_and_match_the_backfill(sh
     assert {kpi.key: kpi.compute(f).value for kpi in kpis.KPIS} == figures
 
 
+def test_a_late_partial_delivery_and_a_promise_change_reach_the_late_orders(shop, user_with):
+    # given an order promised for today, its promise moved to yesterday, shipped in two parts
+    order = shop.order(lines=[("10", "100.00", "0"), ("4", "50.00", "0")], promised_date=timezone.localdate())
+    services.order_promise_change(
+        order_id=order.pk,
+        new_date=timezone.localdate() - timedelta(days=1),
+        reason="press down",
+        actor=user_with(Role.SCHEDULER),
+    )
+    assert facts_of(order)["promised_date"] == timezone.localdate() - timedelta(days=1)
+    first = shop.ship(order, quantities={1: "10", 2: "0"})
+    second = shop.ship(order)
+    f = this_month()
+    assert facts_of(order)["late_delivered_at"] is None
+
+    # when the first part arrives today, a day after the promise
+    with shop.capture(execute=True):
+        fulfillment.shipment_deliver(shipment_id=first.pk, user=shop.warehouse)
+    first.refresh_from_db()
+
+    # then the order is late before it is delivered in full, read from its facts, and the
+    # shipments themselves say the same
+    assert facts_of(order)["late_delivered_at"] == first.delivered_at
+    assert list(kpis.on_time_delivery_orders(f)) == list(kpis.late_orders_by_shipments(f)) == [order]
+    with shop.capture(execute=True):
+        fulfillment.shipment_deliver(shipment_id=second.pk, user=shop.warehouse)
+    second.refresh_from_db()
+    assert facts_of(order)["late_delivered_at"] == second.delivered_at
+    assert kpis.miss_attribution(f)["late_orders"] == 1
+
+
 def test_a_refused_move_leaves_the_facts_as_they_were(shop, user_with):
     order = shop.order()
     before = facts_of(order)
