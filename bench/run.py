@@ -240,6 +240,7 @@ def bench_fixtures(args) -> dict:
     from django.db.models import F
     from rest_framework.authtoken.models import Token
 
+    from billing.selectors import customer_exposure
     from orders import services
     from orders.errors import DomainError
     from orders.models import Customer, Product
@@ -247,7 +248,14 @@ def bench_fixtures(args) -> dict:
 
     User = get_user_model()
     users = {name: User.objects.get(username=name) for name in ("sales", "board", "exec", "scheduler", "finance")}
-    customers = list(Customer.objects.filter(active=True, currency="EUR").order_by("id")[:40])
+    # Customers with nothing overdue (the bulk-seeded invoices leave some owing): an overdue
+    # balance holds an order at submit whatever the credit limit.
+    customers = []
+    for customer in Customer.objects.filter(active=True, currency="EUR").order_by("id").iterator():
+        if customer_exposure(customer)["overdue"] == 0:
+            customers.append(customer)
+        if len(customers) == 40:
+            break
     Customer.objects.filter(pk__in=[c.pk for c in customers]).update(credit_limit=Decimal("999999999"))
     for customer in customers:
         customer.credit_limit = Decimal("999999999")
