@@ -16,8 +16,12 @@ class BillingConfig(AppConfig):
         providers.register("exposure", selectors.customer_exposure)
         outbox.register("returns.claim_opened", handlers.on_claim_opened)
         outbox.register("returns.credit_requested", handlers.on_credit_requested)
-        # The dashboard's billing accuracy, summed per issue day (orders.KpiDay).
-        facts.register_days(columns=("invoices", "invoices_corrected"), query=selectors.invoices_per_day)
+        # The dashboard's billing accuracy and DSO, summed per issue day and per day of payment (orders.KpiDay).
+        facts.register_days(
+            columns=("invoices", "invoices_corrected", "invoiced", "receivable_issued"),
+            query=selectors.invoices_per_day,
+        )
+        facts.register_days(columns=("receivable_paid",), query=selectors.invoices_paid_per_day)
         finance = {Role.FINANCE, Role.EXECUTIVE}
         navigation.register(gettext_lazy("Invoice review"), "billing:review_queue", roles={Role.FINANCE}, order=45)
         navigation.register(gettext_lazy("Invoices"), "billing:invoice_list", roles=selectors.BILLING_READERS, order=46)

@@ -1,10 +1,23 @@
 """Reads for finance: the review queue, invoices, AR aging, DSO and billing accuracy."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, TruncDate, TruncMonth
 from django.utils import timezone
 
 from orders.models import Order
@@ -228,15 +241,48 @@ def invoice_corrected_q() -> Q:
     return Q(Exists(credit_notes)) | Q(disputed_at__isnull=False)
 
 
+def _receivable() -> ExpressionWrapper:
+    """What a posted invoice leaves to collect once its credit notes are taken off."""
+    return ExpressionWrapper(F("total") - F("amount_credited"), output_field=MONEY_FIELD)
+
+
 def invoices_per_day(since: date | None) -> QuerySet:
     """Posted invoices per issue day, site of their order and tier of their customer: how many,
-    and how many corrected. For the dashboard's daily rollups (orders.facts.register_days)."""
+    how many corrected, Σ total and Σ (total − credited). For the dashboard's daily rollups
+    (orders.facts.register_days): billing accuracy, and DSO's sales and receivables raised."""
     invoices = Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.POSTED)
     if since is not None:
         invoices = invoices.filter(issue_date__gte=since)
     return (
         invoices.annotate(day=F("issue_date"), order_site=F("order__site_id"), tier=F("customer__tier"))
         .values("day", "order_site", "tier")
-        .annotate(invoices=Count("id"), invoices_corrected=Count("id", filter=invoice_corrected_q()))
-        .values("day", "order_site", "tier", "invoices", "invoices_corrected")
+        .annotate(
+            invoices=Count("id"),
+            invoices_corrected=Count("id", filter=invoice_corrected_q()),
+            invoiced=Sum("total"),
+            receivable_issued=Sum(_receivable()),
+        )
+        .values("day", "order_site", "tier", "invoices", "invoices_corrected", "invoiced", "receivable_issued")
+    )
+
+
+def invoice_paid_day() -> Greatest:
+    """The day a paid invoice stops being a receivable: the day of payment (project time zone),
+    or its issue day if it was paid before it was issued (it never was one)."""
+    return Greatest(F("issue_date"), TruncDate("paid_at"))
+
+
+def invoices_paid_per_day(since: date | None) -> QuerySet:
+    """Posted invoices per day they were paid (invoice_paid_day), site of their order and tier of
+    their customer: Σ (total − credited), the receivables collected. For DSO's daily rollups
+    (orders.facts.register_days); days from `since` on, or all."""
+    invoices = Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.POSTED, paid_at__isnull=False)
+    if since is not None:
+        since_at = timezone.make_aware(datetime.combine(since, time.min))
+        invoices = invoices.filter(Q(paid_at__gte=since_at) | Q(issue_date__gte=since))
+    return (
+        invoices.annotate(day=invoice_paid_day(), order_site=F("order__site_id"), tier=F("customer__tier"))
+        .values("day", "order_site", "tier")
+        .annotate(receivable_paid=Sum(_receivable()))
+        .values("day", "order_site", "tier", "receivable_paid")
     )

@@ -241,10 +241,10 @@ def _orders_of(f: Filters, facts: QuerySet) -> QuerySet:
 # --- daily rollups -----------------------------------------------------------------------------
 #
 # Without a sales rep or product family filter, the additive KPIs (fill rate, on-time delivery,
-# billing accuracy, cycle times, return rate, margin) read the daily rollups (orders.KpiDay:
-# sums per day, site and tier) for the days before today and the facts (shipments, invoices)
-# themselves for today on, so "now" stays exact and a
-# period costs a few hundred rollup rows instead of every fact row in it. With a sales rep or
+# billing accuracy, cycle times, return rate, margin; DSO as running sums) read the daily
+# rollups (orders.KpiDay: sums per day, site and tier) for the days before today and the facts
+# (shipments, invoices) themselves for today on, so "now" stays exact and a period costs a few
+# hundred rollup rows instead of every fact row in it. With a sales rep or
 # family filter (not rollup dimensions) they read the facts, as before (slower).
 
 
@@ -676,14 +676,16 @@ def _posted_invoices(f: Filters) -> QuerySet:
     )
 
 
+def _receivable() -> ExpressionWrapper:
+    return ExpressionWrapper(F("total") - F("amount_credited"), output_field=MONEY_FIELD)
+
+
 def _dso_sums(day: date, n: int) -> dict:
     """Receivables open at the end of `day` (invoices issued by then and not yet fully paid,
     less their credit notes) and sales invoiced in the DSO window before it."""
     unpaid = Q(paid_at__isnull=True) | Q(paid_at__gte=_aware(day + timedelta(days=1)))
     return {
-        f"open_{n}": Sum(
-            F("total") - F("amount_credited"), filter=Q(issue_date__lte=day) & unpaid, output_field=MONEY_FIELD
-        ),
+        f"open_{n}": Sum(_receivable(), filter=Q(issue_date__lte=day) & unpaid),
         f"sales_{n}": Sum("total", filter=Q(issue_date__gt=day - timedelta(days=DSO_WINDOW_DAYS), issue_date__lte=day)),
     }
 
@@ -694,9 +696,13 @@ def _dso_value(open_amount, sales) -> Decimal | None:
     return ((open_amount or ZERO) / sales * DSO_WINDOW_DAYS).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
-def dso(f: Filters) -> Figure:
-    months = trend_months(f)
-    days = [min(_month_add(month, 1) - timedelta(days=1), f.end) for month in months] + [f.end]
+def _dso_points(f: Filters) -> list[date]:
+    """The days DSO is judged on: each trend month's last day (or the period's end) and the end."""
+    return [min(_month_add(month, 1) - timedelta(days=1), f.end) for month in trend_months(f)] + [f.end]
+
+
+def _dso_exact(f: Filters, days: list[date]) -> list[tuple]:
+    """(open receivables, sales of the window) on each day, from the invoices themselves."""
     sums = {}
     for n, day in enumerate(days):
         sums.update(_dso_sums(day, n))
@@ -709,12 +715,77 @@ def dso(f: Filters) -> Figure:
         | Q(paid_at__gte=_aware(first + timedelta(days=1)))
     )
     row = _posted_invoices(f).filter(relevant).aggregate(**sums)
-    last = len(days) - 1
+    return [(row[f"open_{n}"], row[f"sales_{n}"]) for n in range(len(days))]
+
+
+def _running(cuts: list[date], buckets: dict[int, Decimal]) -> dict[date, Decimal]:
+    """{cut: Σ over the days up to it} from sums per bucket of days (bucket k: cuts[k-1] < day <= cuts[k])."""
+    total, running = ZERO, {}
+    for k, cut in enumerate(cuts):
+        total += buckets.get(k, ZERO)
+        running[cut] = total
+    return running
+
+
+def _dso_rolled(f: Filters, days: list[date]) -> list[tuple]:
+    """The same from the daily rollups (KpiDay: Σ receivables raised per issue day, Σ collected
+    per day of payment, Σ invoiced per issue day) for the days before today, and from the
+    invoices for today on. Open on day d = Σ raised − Σ collected over the days up to d; sales
+    = Σ invoiced over (d − window, d]. The rolled days are read once, summed per stretch between
+    the days that matter (each point and the start of its window), and added up here."""
+    today = f.today
+    ends = [min(day, today - timedelta(days=1)) for day in days]
+    starts = [day - timedelta(days=DSO_WINDOW_DAYS) for day in days]
+    cuts = sorted(set(ends) | set(starts))
+    # width_bucket: how many of the thresholds (each cut's next day) are <= day, i.e. the index
+    # of the first cut on or after the day.
+    scope, params = "", [[cut + timedelta(days=1) for cut in cuts], max(ends)]
+    if f.site_id:
+        scope += " AND site_id = %s"
+        params.append(f.site_id)
+    if f.tier:
+        scope += " AND tier = %s"
+        params.append(f.tier)
+    with reporting_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT width_bucket(day, %s::date[]), SUM(receivable_issued), SUM(receivable_paid), SUM(invoiced) "
+            f"FROM orders_kpiday WHERE day <= %s{scope} GROUP BY 1",
+            params,
+        )
+        rows = cursor.fetchall()
+    raised, collected, invoiced = (_running(cuts, {row[0]: row[k] for row in rows}) for k in (1, 2, 3))
+    points = [
+        [raised[end] - collected[end], invoiced[end] - invoiced[start] if start < end else ZERO]
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    live = [n for n, day in enumerate(days) if day >= today]
+    if live:
+        # Today on: invoices issued from today, or paid from today (the later of the issue day
+        # and the day of payment is then from today: billing_selectors.invoice_paid_day).
+        sums = {}
+        for n in live:
+            day, end = days[n], _aware(days[n] + timedelta(days=1))
+            issued = Q(issue_date__gte=today, issue_date__lte=day)
+            sums[f"raised_{n}"] = Sum(_receivable(), filter=issued)
+            sums[f"collected_{n}"] = Sum(_receivable(), filter=Q(paid_at__lt=end, issue_date__lte=day))
+            sums[f"sales_{n}"] = Sum("total", filter=issued & Q(issue_date__gt=day - timedelta(days=DSO_WINDOW_DAYS)))
+        recent = Q(issue_date__gte=today) | Q(paid_at__gte=_aware(today))
+        row = _posted_invoices(f).filter(recent).aggregate(**sums)
+        for n in live:
+            points[n][0] += (row[f"raised_{n}"] or ZERO) - (row[f"collected_{n}"] or ZERO)
+            points[n][1] += row[f"sales_{n}"] or ZERO
+    return points
+
+
+def dso(f: Filters) -> Figure:
+    months = trend_months(f)
+    days = _dso_points(f)
+    points = _dso_rolled(f, days) if _rolls(f) else _dso_exact(f, days)
     return Figure(
-        value=_dso_value(row[f"open_{last}"], row[f"sales_{last}"]),
+        value=_dso_value(*points[-1]),
         detail=_("open receivables on %(end)s ÷ sales of the %(DSO_WINDOW_DAYS)s days before × %(DSO_WINDOW_DAYS)s")
         % {"end": format(f.end, "%Y-%m-%d"), "DSO_WINDOW_DAYS": DSO_WINDOW_DAYS},
-        trend=[(month, _dso_value(row[f"open_{n}"], row[f"sales_{n}"])) for n, month in enumerate(months)],
+        trend=[(month, _dso_value(*points[n])) for n, month in enumerate(months)],
     )
 
 

@@ -706,6 +706,13 @@ class KpiDay(models.Model):
     # Billing: posted invoices issued that day and those corrected (credit note or dispute).
     invoices = models.PositiveIntegerField(default=0)
     invoices_corrected = models.PositiveIntegerField(default=0)
+    # Billing, for DSO: Σ total of the posted invoices issued that day, Σ of what they leave to
+    # collect (total − credited), and Σ of the same of the invoices paid that day (the later of
+    # the issue day and the day of payment). Open receivables at the end of a day are then
+    # Σ receivable_issued − Σ receivable_paid over every day up to it.
+    invoiced = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    receivable_issued = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    receivable_paid = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         constraints = [

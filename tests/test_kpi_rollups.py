@@ -37,6 +37,7 @@ ROLLED = [
     "return_rate",
     "margin_per_order",
     "past_due_now",
+    "dso",
 ]
 KPI_DAY_FIELDS = [f.attname for f in KpiDay._meta.concrete_fields if f.attname != "id"]
 
@@ -97,6 +98,10 @@ def _varied(n: int, *, seed: int = 7) -> dict:
                 delivered_at=delivered if done else None,
             )
             issued = timezone.localdate(left)
+            paid = None
+            if status == S.PAID:
+                paid = delivered + timedelta(hours=rng.randint(24, 24 * 60), seconds=rng.randint(0, 59))
+            credit = rng.choice([Invoice.Status.POSTED, Invoice.Status.DRAFT]) if k % 5 == 0 else None
             invoice = Invoice.objects.create(
                 order=order,
                 customer=order.customer,
@@ -108,8 +113,10 @@ def _varied(n: int, *, seed: int = 7) -> dict:
                 number=f"INV-R-{seed}-{number}",
                 created_at=left,
                 disputed_at=left if k % 7 == 0 else None,
+                amount_credited=D("10") if credit == Invoice.Status.POSTED else D("0"),
+                paid_at=paid,
             )
-            if k % 5 == 0:
+            if credit:
                 Invoice.objects.create(
                     order=order,
                     customer=order.customer,
@@ -119,14 +126,13 @@ def _varied(n: int, *, seed: int = 7) -> dict:
                     due_date=issued,
                     kind=Invoice.Kind.CREDIT_NOTE,
                     corrects=invoice,
-                    status=rng.choice([Invoice.Status.POSTED, Invoice.Status.DRAFT]),
+                    status=credit,
                     number=f"CN-R-{seed}-{number}",
                     created_at=left,
                 )
             if done:
                 OrderEvent.objects.create(order=order, action="t", to_status=S.DELIVERED, created_at=delivered)
-                if status == S.PAID:
-                    paid = delivered + timedelta(hours=rng.randint(24, 24 * 60), seconds=rng.randint(0, 59))
+                if paid:
                     OrderEvent.objects.create(order=order, action="t", to_status=S.PAID, created_at=paid)
         if k % 2:
             # a hand-off: closed in time, closed late or still open (past due or not yet due)
@@ -325,3 +331,82 @@ def test_past_due_this_month_adds_the_rolled_days_and_todays_first_misses(settin
     # the rolled days before the 15th: o1 (3rd), o3 (10th), o2 (14th)
     before = KpiDay.objects.filter(day__gte=date(2026, 6, 1), day__lt=date(2026, 6, 15))
     assert before.aggregate(n=Sum("missed_first"))["n"] == 3
+
+
+def _dso_invoice(n, customer, site, issued, total, *, paid=None, credited="0", kind=Invoice.Kind.INVOICE, **extra):
+    order = OrderFactory(status=S.PAID if paid else S.DELIVERED, customer=customer, site=site) if site else None
+    return Invoice.objects.create(
+        order=extra.pop("order", order),
+        customer=customer,
+        currency="EUR",
+        kind=kind,
+        total=D(total),
+        amount_credited=D(credited),
+        amount_paid=D(total) - D(credited) if paid else D("0"),
+        issue_date=issued,
+        due_date=issued + timedelta(days=30),
+        paid_at=paid,
+        status=extra.pop("status", Invoice.Status.POSTED),
+        number=f"DSO-{n}",
+        created_at=_moment(issued),
+        **extra,
+    )
+
+
+def test_dso_from_the_rollups_is_the_exact_dso(settings):
+    """Receivables raised per issue day and collected per day of payment, summed over history,
+    give exactly the open receivables of the invoices themselves on every trend month-end: old
+    and recent invoices, partly credited ones, one paid before it was issued, one paid late in
+    the evening, one without an order (consolidated), drafts; paid today is seen at once."""
+    today = timezone.localdate()
+    a, b = SiteFactory(), SiteFactory()
+    key, standard = CustomerFactory(tier=Customer.Tier.KEY), CustomerFactory(tier=Customer.Tier.STANDARD)
+    ago = lambda days: today - timedelta(days=days)  # noqa: E731
+    _dso_invoice(1, key, a, ago(400), "1000.00", paid=_moment(ago(380), 10))
+    credited = _dso_invoice(2, key, a, ago(200), "500.00", credited="100.00")
+    _dso_invoice(3, key, a, ago(200), "-100.00", kind=Invoice.Kind.CREDIT_NOTE, corrects=credited, order=credited.order)
+    paid_today = _dso_invoice(4, standard, b, ago(40), "300.00")
+    _dso_invoice(5, standard, b, today, "250.00")
+    _dso_invoice(6, key, b, ago(10), "120.00", paid=_moment(ago(5), 9))
+    _dso_invoice(7, standard, a, ago(3), "80.00", paid=_moment(ago(5), 9))  # paid in advance
+    _dso_invoice(8, key, a, ago(60), "75.50", paid=_moment(ago(30), 23, 30))  # late in the evening
+    _dso_invoice(9, standard, None, ago(70), "640.00", paid=_moment(ago(2), 12))  # consolidated: no order
+    _dso_invoice(10, key, a, ago(20), "999.00", status=Invoice.Status.DRAFT)
+    _dso_invoice(11, standard, a, ago(100), "210.00", credited="210.00", paid=_moment(ago(99), 8))
+    services.kpi_days_refresh()
+    assert KpiDay.objects.aggregate(Sum("receivable_paid"))["receivable_paid__sum"] == D("1000.00") + D("915.50")
+
+    def same(f):
+        settings.OMC_KPI_ROLLUPS = False
+        exact = kpis.dso(f)
+        settings.OMC_KPI_ROLLUPS = True
+        rolled = kpis.dso(f)
+        assert (rolled.value, rolled.detail, rolled.trend) == (exact.value, exact.detail, exact.trend), f
+        return rolled
+
+    periods = [
+        kpis.filters_build(period="90"),
+        kpis.filters_build(period="365"),
+        kpis.filters_build(period="90", site_id=a.pk),
+        kpis.filters_build(period="365", site_id=b.pk),
+        kpis.filters_build(period="90", tier=Customer.Tier.KEY),
+        kpis.filters_build(period="365", site_id=a.pk, tier=Customer.Tier.STANDARD),
+        kpis.filters_build(start=ago(150), end=ago(31)),  # custom, in the past
+        kpis.filters_build(start=ago(30), end=ago(4)),  # ends after the advance payment, before the issue
+        kpis.filters_build(start=ago(30), end=today + timedelta(days=3)),  # custom, across today
+        kpis.filters_build(start=ago(3000), end=ago(2900)),  # empty
+        kpis.filters_build(period="90", now=timezone.now() - timedelta(days=20)),  # judged earlier
+    ]
+    for f in periods:
+        same(f)
+    # open at the end of today: 500 - 100 credited, 300 and 250 (the rest is paid); sales of the
+    # last 90 days: 300 + 250 + 120 + 80 + 75.50 + 640 (paid since, but sold in the window)
+    assert same(periods[0]).value == (D("950") / D("1465.50") * 90).quantize(D("0.1")) == D("58.3")
+    assert same(periods[-2]).value is None
+    assert any(value is not None for _, value in same(periods[1]).trend)
+
+    # paid today (after the last refresh): the rolled-up figure shows it at once
+    before = same(periods[0]).value
+    Invoice.objects.filter(pk=paid_today.pk).update(paid_at=timezone.now(), amount_paid=D("300.00"))
+    cache.clear()
+    assert same(periods[0]).value == (D("650") / D("1465.50") * 90).quantize(D("0.1")) < before
