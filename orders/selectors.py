@@ -85,7 +85,9 @@ def order_list(
     if owner_department:
         qs = qs.filter(owner_department=owner_department)
     if overdue is True:
-        qs = qs.filter(is_overdue=True)
+        # A semi-join on the open hand-offs past due (index range, a few thousand rows) rather
+        # than the per-row flag, which a capped count evaluated for every order (~0.9 s at 1M).
+        qs = qs.filter(pk__in=Handoff.objects.filter(closed_at__isnull=True, due_at__lte=now).values("order_id"))
     elif overdue is False:
         qs = qs.filter(is_overdue=False)
     if search:
