@@ -41,6 +41,7 @@ def test_a_customer_finds_an_order_sees_tracking_and_downloads_the_invoice(brows
         page.get_by_role("link", name="Orders", exact=True).click()
         expect(page.locator("h1")).to_have_text("Your orders")
         expect(page.get_by_test_id("portal-orders").locator("tbody tr")).to_have_count(7)
+        page.wait_for_load_state("load")  # htmx binds the live search once the page has loaded
         page.fill("input[name=q]", "4471")  # live search (htmx) narrows the list as the customer types
         expect(page.get_by_test_id("portal-orders").locator("tbody tr")).to_have_count(1)
         expect(page.get_by_test_id("portal-orders")).not_to_contain_text(theirs.number)
