@@ -739,13 +739,8 @@ def _dso_rolled(f: Filters, days: list[date]) -> list[tuple]:
     cuts = sorted(set(ends) | set(starts))
     # width_bucket: how many of the thresholds (each cut's next day) are <= day, i.e. the index
     # of the first cut on or after the day.
-    scope, params = "", [[cut + timedelta(days=1) for cut in cuts], max(ends)]
-    if f.site_id:
-        scope += " AND site_id = %s"
-        params.append(f.site_id)
-    if f.tier:
-        scope += " AND tier = %s"
-        params.append(f.tier)
+    scope, scope_params = _site_tier_sql(f)
+    params = [[cut + timedelta(days=1) for cut in cuts], max(ends), *scope_params]
     with reporting_connection().cursor() as cursor:
         cursor.execute(
             "SELECT width_bucket(day, %s::date[]), SUM(receivable_issued), SUM(receivable_paid), SUM(invoiced) "
@@ -1361,6 +1356,18 @@ def _db_time(moment: datetime):
     return moment.astimezone(timezone.UTC).replace(tzinfo=None).isoformat(" ")
 
 
+def _site_tier_sql(f: Filters) -> tuple[str, list]:
+    """The site and tier filters on rows that carry `site_id` and `tier` columns (the rollups)."""
+    scope, params = "", []
+    if f.site_id:
+        scope += " AND site_id = %s"
+        params.append(f.site_id)
+    if f.tier:
+        scope += " AND tier = %s"
+        params.append(f.tier)
+    return scope, params
+
+
 def _scope_sql(f: Filters, column: str) -> tuple[str, list]:
     if not f.scoped:
         return "", []
@@ -1447,13 +1454,8 @@ def _waits_rolled(f: Filters, kind: str) -> dict[str, tuple]:
     if f.end >= today:
         # Today on: the intervals that ended since midnight, bucketed the same way.
         since, until = _aware(max(f.start, today)), _aware(f.end + timedelta(days=1))
-        scope, params = "", [since, until, Handoff.ORDER_FLOW, since, until, kind]
-        if f.site_id:
-            scope += " AND site_id = %s"
-            params.append(f.site_id)
-        if f.tier:
-            scope += " AND tier = %s"
-            params.append(f.tier)
+        scope, scope_params = _site_tier_sql(f)
+        params = [since, until, Handoff.ORDER_FLOW, since, until, kind, *scope_params]
         sql = (
             f"SELECT key, {wait_rollups.bucket_sql('hours')} AS bucket, COUNT(*), SUM(hours) "
             f"FROM ({wait_rollups.intervals_sql(until=True)}) AS i WHERE kind = %s AND key IS NOT NULL{scope} "
